@@ -1,0 +1,91 @@
+import type { CatalogueEvents, PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
+import type { MemberView, MembershipEvents, NodeResources } from '../membership/types.ts'
+import type { TypedEmitter } from '../util/typed-emitter.ts'
+
+export interface CloudInfo {
+  id: string
+  name: string
+  /** short hex fingerprint of the cloud key (never the key itself) */
+  keyFingerprint: string
+  joinedAt: number
+}
+
+export interface NodeStatus {
+  id: string
+  name: string
+  version: string
+  host: string
+  apiUrl: string
+  p2pAddrs: string[]
+  microCloud: string
+  startedAt: number
+  uptimeMs: number
+  resources: NodeResources
+  cloud: CloudInfo | null
+  members: { alive: number; suspect: number; dead: number; left: number }
+  services: number
+}
+
+export interface InviteView {
+  id: string
+  createdAt: number
+  expiresAt: number
+  state: 'active' | 'used' | 'expired' | 'revoked'
+  usedBy?: string
+}
+
+export interface CreatedInvite extends InviteView {
+  /** the invite code to hand to the new member; shown once */
+  code: string
+}
+
+export interface BuiltinServiceView {
+  name: string
+  description: string
+  enabled: boolean
+  running: boolean
+  options: Record<string, unknown>
+}
+
+export interface CloudEvents extends Record<string, unknown> {
+  'cloud:created': CloudInfo
+  'cloud:joined': CloudInfo
+  'cloud:left': { id: string; name: string }
+  'invite:created': InviteView
+  'invite:used': InviteView
+  'invite:revoked': InviteView
+  'builtin:enabled': BuiltinServiceView
+  'builtin:disabled': BuiltinServiceView
+}
+
+export type NodeEvents = MembershipEvents & CatalogueEvents & CloudEvents
+
+/**
+ * What the front-ends (HTTP API, and through it the CLI and dashboard) may do with a running node.
+ * Implemented by the composition root; errors are CloudyErrors with stable codes.
+ */
+export interface CloudyNode {
+  readonly events: TypedEmitter<NodeEvents>
+  status(): NodeStatus
+  members(): MemberView[]
+
+  createCloud(name: string, options?: { force?: boolean }): Promise<CloudInfo>
+  joinCloud(invite: string, options?: { force?: boolean }): Promise<CloudInfo>
+  leaveCloud(): Promise<void>
+
+  createInvite(options?: { expiresInMs?: number }): Promise<CreatedInvite>
+  listInvites(): InviteView[]
+  revokeInvite(id: string): Promise<InviteView>
+
+  publish(input: PublishInput): Promise<ServiceView>
+  unpublish(type: string, port: number): Promise<void>
+  search(query?: SearchQuery): ServiceView[]
+  /** Measures reachability of the matching services from this node. */
+  scanQuality(query?: SearchQuery, options?: { signal?: AbortSignal }): Promise<ServiceView[]>
+
+  listBuiltinServices(): BuiltinServiceView[]
+  enableBuiltinService(name: string, options?: Record<string, unknown>): Promise<BuiltinServiceView>
+  disableBuiltinService(name: string): Promise<BuiltinServiceView>
+
+  setName(name: string): Promise<void>
+}
