@@ -46,6 +46,12 @@ export interface Overlay {
   connectedPeers(): string[]
   /** Round-trip time in ms measured with the libp2p ping protocol. */
   ping(peer: string, options?: RequestOptions): Promise<number>
+  /**
+   * Makes a circuit-relay reservation on a member running as relay server (`relayAddr` is its direct
+   * address with /p2p/<id>), so peers can reach this node through it. Resolves with the new
+   * `.../p2p/<relay>/p2p-circuit/p2p/<self>` addresses, which addresses() then includes too.
+   */
+  reserveRelay(relayAddr: string, options?: RequestOptions): Promise<string[]>
   stop(): Promise<void>
 }
 

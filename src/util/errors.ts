@@ -6,6 +6,8 @@
 export const ERROR_CODES = {
   INVALID_INPUT: { status: 400, exit: 2, summary: 'the request or arguments are malformed' },
   INVALID_INVITE: { status: 400, exit: 2, summary: 'the invite code cannot be parsed' },
+  PAYLOAD_TOO_LARGE: { status: 413, exit: 2, summary: 'the request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2, summary: 'the request body is not JSON' },
   UNAUTHORIZED: { status: 401, exit: 4, summary: 'missing or wrong credentials' },
   FORBIDDEN: { status: 403, exit: 4, summary: 'the credentials do not allow this' },
   NOT_FOUND: { status: 404, exit: 5, summary: 'no such resource' },

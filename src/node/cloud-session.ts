@@ -1,0 +1,173 @@
+import type { PrivateKey } from '@libp2p/interface'
+import { Catalogue } from '../catalogue/catalogue.ts'
+import { probeTcp } from '../catalogue/probe-tcp.ts'
+import type { CatalogueEvents, PublishInput } from '../catalogue/types.ts'
+import { Gossip } from '../membership/gossip.ts'
+import { Membership } from '../membership/membership.ts'
+import type { MembershipEvents, NodeRecord } from '../membership/types.ts'
+import { decodeCloudKey } from '../net/cloud-key.ts'
+import { createJoinServer, type JoinGrant } from '../net/join-service.ts'
+import { createOverlay } from '../net/overlay.ts'
+import type { Overlay } from '../net/types.ts'
+import type { Logger } from '../util/logger.ts'
+import type { TypedEmitter } from '../util/typed-emitter.ts'
+import type { CloudFile } from './cloud-state.ts'
+import type { Config } from './config.ts'
+import type { NodeEvents } from './types.ts'
+
+const MEMBER_EVENTS = [
+  'member:joined',
+  'member:updated',
+  'member:suspected',
+  'member:recovered',
+  'member:died',
+  'member:left',
+] as const satisfies readonly (keyof MembershipEvents)[]
+const SERVICE_EVENTS = [
+  'service:published',
+  'service:updated',
+  'service:removed',
+] as const satisfies readonly (keyof CatalogueEvents)[]
+
+export interface CloudSessionInit {
+  cloud: CloudFile
+  config: Config
+  startedAt: number
+  /** host other members and users reach this node's services on */
+  advertiseHost: string
+  apiPort: number
+  version: string
+  roles: () => string[]
+  describeResources: () => Promise<NodeRecord['resources']>
+  onJoinRequest: (request: { token: string; joiner: string; name: string }) => Promise<JoinGrant>
+}
+
+export interface CloudSessionComponents {
+  privateKey: PrivateKey
+  selfId: string
+  logger: Logger
+  clock: () => number
+  events: TypedEmitter<NodeEvents>
+  serviceStore: { load(): Promise<PublishInput[]>; save(services: PublishInput[]): Promise<void> }
+}
+
+/**
+ * Everything that exists while this node is a member of one cloud: the private overlay, the join
+ * listener, gossip, membership and the catalogue. Leaving or switching clouds stops the session and
+ * starts a new one.
+ */
+export class CloudSession {
+  readonly overlay: Overlay
+  readonly gossip: Gossip
+  readonly membership: Membership
+  readonly catalogue: Catalogue
+  readonly #joinServer: Awaited<ReturnType<typeof createJoinServer>>
+  readonly #unsubscribe: (() => void)[] = []
+
+  private constructor(parts: {
+    overlay: Overlay
+    gossip: Gossip
+    membership: Membership
+    catalogue: Catalogue
+    joinServer: Awaited<ReturnType<typeof createJoinServer>>
+  }) {
+    this.overlay = parts.overlay
+    this.gossip = parts.gossip
+    this.membership = parts.membership
+    this.catalogue = parts.catalogue
+    this.#joinServer = parts.joinServer
+  }
+
+  static async start(init: CloudSessionInit, c: CloudSessionComponents): Promise<CloudSession> {
+    const { config, cloud } = init
+    const logger = c.logger.child({ cloud: cloud.id })
+    const overlay = await createOverlay(
+      {
+        privateKey: c.privateKey,
+        cloudKey: decodeCloudKey(cloud.key),
+        host: config.host,
+        port: config.p2pPort,
+        bootstrap: [],
+        mdns: config.mdns,
+        relayServer: config.services.relay?.enabled ?? false,
+      },
+      { logger: logger.child({ part: 'overlay' }) },
+    )
+    let joinServer: Awaited<ReturnType<typeof createJoinServer>> | undefined
+    try {
+      joinServer = await createJoinServer(
+        { privateKey: c.privateKey, host: config.host, port: config.joinPort, onJoin: init.onJoinRequest },
+        { logger: logger.child({ part: 'join' }) },
+      )
+      let membership: Membership | undefined
+      const gossip = new Gossip(
+        { fanout: config.timing.gossipFanout, syncIntervalMs: config.timing.syncIntervalMs },
+        {
+          overlay,
+          privateKey: c.privateKey,
+          logger: logger.child({ part: 'gossip' }),
+          clock: c.clock,
+          peers: () => membership?.livePeers() ?? [],
+        },
+      )
+      membership = new Membership(
+        {
+          timing: config.timing,
+          startedAt: init.startedAt,
+          describeSelf: async () => ({
+            name: config.name,
+            addrs: overlay.addresses(),
+            host: init.advertiseHost,
+            apiPort: init.apiPort,
+            microCloud: config.microCloud,
+            version: init.version,
+            roles: init.roles(),
+            resources: await init.describeResources(),
+          }),
+        },
+        { overlay, gossip, privateKey: c.privateKey, selfId: c.selfId, logger: logger.child({ part: 'membership' }), clock: c.clock },
+      )
+      const catalogue = new Catalogue(
+        { timing: config.timing, microCloud: () => config.microCloud, defaultHost: () => init.advertiseHost },
+        {
+          gossip,
+          membership,
+          logger: logger.child({ part: 'catalogue' }),
+          clock: c.clock,
+          probe: (host, port) => probeTcp(host, port),
+          store: c.serviceStore,
+        },
+      )
+      const session = new CloudSession({ overlay, gossip, membership, catalogue, joinServer })
+      for (const name of MEMBER_EVENTS) {
+        session.#unsubscribe.push(membership.events.on(name, (payload) => c.events.emit(name, payload)))
+      }
+      for (const name of SERVICE_EVENTS) {
+        session.#unsubscribe.push(catalogue.events.on(name, (payload) => c.events.emit(name, payload)))
+      }
+      await gossip.start()
+      await membership.start(cloud.peers)
+      await catalogue.start()
+      return session
+    } catch (err) {
+      await joinServer?.stop().catch(() => {})
+      await overlay.stop().catch(() => {})
+      throw err
+    }
+  }
+
+  joinAddresses(): string[] {
+    return this.#joinServer.addresses()
+  }
+
+  /** Stops the session; with `leave`, tells the other members first (graceful leave). */
+  async stop(options: { leave: boolean }): Promise<void> {
+    this.catalogue.stop()
+    if (options.leave) await this.membership.leave().catch(() => {})
+    this.membership.stop()
+    this.gossip.stop()
+    for (const off of this.#unsubscribe) off()
+    await this.#joinServer.stop().catch(() => {})
+    await this.overlay.stop()
+  }
+}

@@ -1,0 +1,447 @@
+import { randomBytes } from 'node:crypto'
+import { networkInterfaces } from 'node:os'
+import type { PrivateKey } from '@libp2p/interface'
+import type { PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
+import type { MemberView } from '../membership/types.ts'
+import { decodeCloudKey, encodeCloudKey, generateCloudKey, newCloudId } from '../net/cloud-key.ts'
+import { decodeInvite, encodeInvite, hashInviteToken, isInviteExpired } from '../net/invite.ts'
+import { type JoinGrant, requestJoin } from '../net/join-service.ts'
+import { createResourceMonitor } from '../resources/monitor.ts'
+import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-file.ts'
+import { CloudyError } from '../util/errors.ts'
+import type { Logger } from '../util/logger.ts'
+import { TypedEmitter } from '../util/typed-emitter.ts'
+import { BUILTIN_SERVICES, builtinService } from './builtin-services.ts'
+import { CloudSession } from './cloud-session.ts'
+import { type CloudFile, cloudInfo, loadCloud, removeCloud, saveCloud, validateCloudName } from './cloud-state.ts'
+import { type Config, saveConfig } from './config.ts'
+import type { DataDir } from './data-dir.ts'
+import { InviteStore } from './invite-store.ts'
+import type {
+  BuiltinServiceView,
+  CloudInfo,
+  CloudyNode,
+  CreatedInvite,
+  InviteView,
+  NodeEvents,
+  NodeStatus,
+} from './types.ts'
+
+export const DEFAULT_INVITE_TTL_MS = 24 * 3_600_000
+
+export interface NodeInit {
+  dataDir: DataDir
+  config: Config
+  version: string
+  /** the API's actual port and URL, known once it listens */
+  api: () => { port: number; url: string }
+}
+
+export interface NodeComponents {
+  privateKey: PrivateKey
+  selfId: string
+  logger: Logger
+  clock?: () => number
+}
+
+/** The address other members reach this node's services on. */
+export function advertiseHostOf(config: Config): string {
+  if (config.advertiseHost) return config.advertiseHost
+  if (config.host !== '0.0.0.0' && config.host !== '::') return config.host
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  }
+  return '127.0.0.1'
+}
+
+/**
+ * The composition root of a running node: builds the cloud session from the data directory and
+ * implements what the front-ends may do (`CloudyNode`).
+ */
+export class Node implements CloudyNode {
+  readonly events = new TypedEmitter<NodeEvents>()
+  readonly #init: NodeInit
+  readonly #c: Required<NodeComponents>
+  readonly #invites: InviteStore
+  readonly #startedAt: number
+  readonly #resources: ReturnType<typeof createResourceMonitor>
+  #config: Config
+  #cloud: CloudFile | undefined
+  #session: CloudSession | undefined
+  #peersTimer: NodeJS.Timeout | undefined
+  /** serialises cloud changes (create, join, leave, restarts) */
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(init: NodeInit, components: NodeComponents) {
+    this.#init = init
+    this.#c = { clock: Date.now, ...components }
+    this.#config = init.config
+    this.#startedAt = this.#c.clock()
+    this.#invites = new InviteStore(init.dataDir, this.#c.clock)
+    this.#resources = createResourceMonitor({
+      dataDir: init.dataDir.root,
+      contributedStorage: () => Number(this.#config.services.storage?.options.capacity ?? 0),
+    })
+  }
+
+  /** Loads state and, when this node belongs to a cloud, joins it again. */
+  async start(): Promise<void> {
+    await this.#invites.load()
+    this.#cloud = await loadCloud(this.#init.dataDir)
+    if (this.#cloud) await this.#startSession()
+    this.#peersTimer = setInterval(() => void this.#savePeers(), 10_000)
+    this.#peersTimer.unref()
+  }
+
+  /** Graceful stop: tells the cloud this node leaves, remembers the peers for the next start. */
+  async stop(): Promise<void> {
+    clearInterval(this.#peersTimer)
+    await this.#serial(async () => {
+      await this.#savePeers()
+      await this.#stopSession(true)
+    })
+  }
+
+  // --- status --------------------------------------------------------------------------------
+
+  status(): NodeStatus {
+    const members = this.members()
+    const count = (s: MemberView['status']) => members.filter((m) => m.status === s).length
+    const self = members.find((m) => m.self)
+    const api = this.#init.api()
+    return {
+      id: this.#c.selfId,
+      name: this.#config.name,
+      version: this.#init.version,
+      host: advertiseHostOf(this.#config),
+      apiUrl: api.url,
+      p2pAddrs: this.#session?.overlay.addresses() ?? [],
+      microCloud: this.#config.microCloud,
+      startedAt: this.#startedAt,
+      uptimeMs: this.#c.clock() - this.#startedAt,
+      resources: self?.resources ?? emptyResources(),
+      cloud: this.#cloud ? cloudInfo(this.#cloud) : null,
+      members: { alive: count('alive'), suspect: count('suspect'), dead: count('dead'), left: count('left') },
+      services: this.#session?.catalogue.count() ?? 0,
+    }
+  }
+
+  members(): MemberView[] {
+    return this.#session?.membership.members() ?? []
+  }
+
+  // --- cloud ---------------------------------------------------------------------------------
+
+  createCloud(name: string, options: { force?: boolean } = {}): Promise<CloudInfo> {
+    const cloudName = validateCloudName(name)
+    return this.#serial(async () => {
+      this.#refuseIfMember(options.force, 'create a new cloud')
+      await this.#stopSession(true)
+      const cloud: CloudFile = {
+        v: 1,
+        id: newCloudId(),
+        name: cloudName,
+        key: encodeCloudKey(generateCloudKey()),
+        joinedAt: this.#c.clock(),
+        peers: [],
+        settings: {},
+      }
+      await saveCloud(this.#init.dataDir, cloud)
+      this.#cloud = cloud
+      await this.#invites.prune(cloud.id)
+      await this.#startSession()
+      const info = cloudInfo(cloud)
+      this.events.emit('cloud:created', info)
+      return info
+    })
+  }
+
+  joinCloud(code: string, options: { force?: boolean } = {}): Promise<CloudInfo> {
+    const invite = decodeInvite(code)
+    if (isInviteExpired(invite, this.#c.clock())) {
+      throw new CloudyError('INVITE_REFUSED', 'the invite has expired; ask a member for a new one')
+    }
+    return this.#serial(async () => {
+      if (this.#cloud?.id === invite.cloudId && !options.force) {
+        throw new CloudyError('ALREADY_MEMBER', `this node is already a member of the cloud "${invite.cloudName}"`)
+      }
+      this.#refuseIfMember(options.force, 'join another cloud')
+      // Run the handshake before leaving the current cloud, so a failed join leaves nothing changed.
+      const grant = await requestJoin(
+        invite,
+        { privateKey: this.#c.privateKey, name: this.#config.name },
+        { logger: this.#c.logger.child({ part: 'join' }) },
+      )
+      await this.#stopSession(true)
+      const cloud = cloudFromGrant(grant, this.#c.clock())
+      await saveCloud(this.#init.dataDir, cloud)
+      this.#cloud = cloud
+      await this.#invites.prune(cloud.id)
+      await this.#startSession()
+      const info = cloudInfo(cloud)
+      this.events.emit('cloud:joined', info)
+      return info
+    })
+  }
+
+  leaveCloud(): Promise<void> {
+    return this.#serial(async () => {
+      const cloud = this.#requireCloud()
+      await this.#stopSession(true)
+      await removeCloud(this.#init.dataDir)
+      this.#cloud = undefined
+      await this.#invites.prune(undefined)
+      this.events.emit('cloud:left', { id: cloud.id, name: cloud.name })
+    })
+  }
+
+  async createInvite(options: { expiresInMs?: number } = {}): Promise<CreatedInvite> {
+    const cloud = this.#requireCloud()
+    const session = this.#requireSession()
+    const expiresInMs = options.expiresInMs ?? DEFAULT_INVITE_TTL_MS
+    const token = randomBytes(32).toString('base64url')
+    const view = await this.#invites.add(cloud.id, hashInviteToken(token), expiresInMs)
+    const code = encodeInvite({
+      v: 1,
+      cloudId: cloud.id,
+      cloudName: cloud.name,
+      token,
+      peer: this.#c.selfId,
+      addrs: session.joinAddresses(),
+      expiresAt: view.expiresAt,
+    })
+    this.events.emit('invite:created', view)
+    return { ...view, code }
+  }
+
+  listInvites(): InviteView[] {
+    return this.#invites.list()
+  }
+
+  async revokeInvite(id: string): Promise<InviteView> {
+    const view = await this.#invites.revoke(id)
+    this.events.emit('invite:revoked', view)
+    return view
+  }
+
+  // --- catalogue -----------------------------------------------------------------------------
+
+  async publish(input: PublishInput): Promise<ServiceView> {
+    return this.#requireSession().catalogue.publish(input)
+  }
+
+  async unpublish(type: string, port: number): Promise<void> {
+    await this.#requireSession().catalogue.unpublish(type, port)
+  }
+
+  search(query?: SearchQuery): ServiceView[] {
+    return this.#session?.catalogue.search(query) ?? []
+  }
+
+  async scanQuality(query?: SearchQuery): Promise<ServiceView[]> {
+    return this.#session?.catalogue.scanQuality(query) ?? []
+  }
+
+  // --- built-in services ---------------------------------------------------------------------
+
+  listBuiltinServices(): BuiltinServiceView[] {
+    return BUILTIN_SERVICES.map((def) => this.#builtinView(def.name))
+  }
+
+  enableBuiltinService(name: string, options: Record<string, unknown> = {}): Promise<BuiltinServiceView> {
+    const def = builtinService(name)
+    const parsed = def.parseOptions(options)
+    return this.#serial(async () => {
+      this.#config = { ...this.#config, services: { ...this.#config.services, [name]: { enabled: true, options: parsed } } }
+      await saveConfig(this.#init.dataDir, this.#config)
+      if (def.restartsOverlay && this.#session) await this.#restartSession()
+      else await this.#publishBuiltins()
+      const view = this.#builtinView(name)
+      this.events.emit('builtin:enabled', view)
+      return view
+    })
+  }
+
+  disableBuiltinService(name: string): Promise<BuiltinServiceView> {
+    const def = builtinService(name)
+    return this.#serial(async () => {
+      const current = this.#config.services[name]
+      this.#config = {
+        ...this.#config,
+        services: { ...this.#config.services, [name]: { enabled: false, options: current?.options ?? {} } },
+      }
+      await saveConfig(this.#init.dataDir, this.#config)
+      const record = this.#session ? def.record({ p2pPort: this.#p2pPort(), options: current?.options ?? {} }) : undefined
+      if (record) await this.#session?.catalogue.unpublish(record.type, record.port, { builtin: true }).catch(() => {})
+      if (def.restartsOverlay && this.#session) await this.#restartSession()
+      const view = this.#builtinView(name)
+      this.events.emit('builtin:disabled', view)
+      return view
+    })
+  }
+
+  async setName(name: string): Promise<void> {
+    if (!/^[\p{L}\p{N}][\p{L}\p{N}._-]{0,62}$/u.test(name)) {
+      throw new CloudyError('INVALID_INPUT', 'a node name is 1-63 letters, digits, dots, hyphens or underscores')
+    }
+    this.#config = { ...this.#config, name }
+    await saveConfig(this.#init.dataDir, this.#config)
+    await this.#session?.membership.announce()
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  #builtinView(name: string): BuiltinServiceView {
+    const def = builtinService(name)
+    const entry = this.#config.services[name]
+    const enabled = entry?.enabled ?? false
+    return {
+      name,
+      description: def.description,
+      enabled,
+      running: enabled && this.#session !== undefined,
+      options: entry?.options ?? {},
+    }
+  }
+
+  #refuseIfMember(force: boolean | undefined, what: string): void {
+    if (this.#cloud && !force) {
+      throw new CloudyError(
+        'ALREADY_MEMBER',
+        `this node is a member of the cloud "${this.#cloud.name}"; to ${what}, leave it first or pass --force`,
+      )
+    }
+  }
+
+  #requireCloud(): CloudFile {
+    if (!this.#cloud) {
+      throw new CloudyError('NOT_MEMBER', 'this node is not in a cloud: `cloudy cloud create NAME` or `cloudy join INVITE`')
+    }
+    return this.#cloud
+  }
+
+  #requireSession(): CloudSession {
+    this.#requireCloud()
+    if (!this.#session) throw new CloudyError('UNAVAILABLE', 'the overlay is not running; see the daemon log')
+    return this.#session
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  async #startSession(): Promise<void> {
+    const cloud = this.#cloud
+    if (!cloud) return
+    const api = this.#init.api()
+    this.#session = await CloudSession.start(
+      {
+        cloud,
+        config: this.#config,
+        startedAt: this.#startedAt,
+        advertiseHost: advertiseHostOf(this.#config),
+        apiPort: api.port,
+        version: this.#init.version,
+        roles: () => BUILTIN_SERVICES.filter((d) => this.#config.services[d.name]?.enabled).map((d) => d.name),
+        describeResources: () => this.#resources.read(),
+        onJoinRequest: (request) => this.#grantJoin(request),
+      },
+      {
+        privateKey: this.#c.privateKey,
+        selfId: this.#c.selfId,
+        logger: this.#c.logger,
+        clock: this.#c.clock,
+        events: this.events,
+        serviceStore: {
+          load: async () => ((await readJsonIfExists(this.#servicesFile())) as PublishInput[] | undefined) ?? [],
+          save: (services) => writeJsonAtomic(this.#servicesFile(), services),
+        },
+      },
+    )
+    await this.#publishBuiltins()
+    this.#c.logger.info(
+      { cloud: cloud.name, cloudId: cloud.id, addrs: this.#session.overlay.addresses() },
+      'member of the cloud; overlay running',
+    )
+  }
+
+  async #stopSession(leave: boolean): Promise<void> {
+    const session = this.#session
+    this.#session = undefined
+    await session?.stop({ leave })
+  }
+
+  async #restartSession(): Promise<void> {
+    await this.#savePeers()
+    await this.#stopSession(false)
+    this.#cloud = await loadCloud(this.#init.dataDir)
+    await this.#startSession()
+  }
+
+  async #publishBuiltins(): Promise<void> {
+    const session = this.#session
+    if (!session) return
+    for (const def of BUILTIN_SERVICES) {
+      const entry = this.#config.services[def.name]
+      if (!entry?.enabled) continue
+      const record = def.record({ p2pPort: this.#p2pPort(), options: entry.options })
+      await session.catalogue.publish({ ...record, public: false }, { builtin: true })
+    }
+  }
+
+  #p2pPort(): number {
+    for (const addr of this.#session?.overlay.addresses() ?? []) {
+      const m = /\/tcp\/(\d+)/.exec(addr)
+      if (m && !addr.includes('/p2p-circuit')) return Number(m[1])
+    }
+    return this.#config.p2pPort
+  }
+
+  #servicesFile(): string {
+    return `${this.#init.dataDir.root}/services.json`
+  }
+
+  async #grantJoin(request: { token: string; joiner: string; name: string }): Promise<JoinGrant> {
+    const cloud = this.#requireCloud()
+    const session = this.#requireSession()
+    const used = await this.#invites.consume(cloud.id, hashInviteToken(request.token), request.joiner)
+    this.#c.logger.info({ joiner: request.joiner, name: request.name, invite: used.id }, 'granted a join')
+    this.events.emit('invite:used', used)
+    return {
+      cloudId: cloud.id,
+      cloudName: cloud.name,
+      cloudKey: cloud.key,
+      members: [{ id: this.#c.selfId, addrs: session.overlay.addresses() }, ...session.membership.knownPeers()],
+      settings: cloud.settings,
+    }
+  }
+
+  async #savePeers(): Promise<void> {
+    const cloud = this.#cloud
+    const session = this.#session
+    if (!cloud || !session) return
+    const peers = session.membership.knownPeers().filter((p) => p.addrs.length > 0)
+    if (peers.length === 0 || JSON.stringify(peers) === JSON.stringify(cloud.peers)) return
+    this.#cloud = { ...cloud, peers }
+    await saveCloud(this.#init.dataDir, this.#cloud)
+  }
+}
+
+function cloudFromGrant(grant: JoinGrant, now: number): CloudFile {
+  decodeCloudKey(grant.cloudKey)
+  return {
+    v: 1,
+    id: grant.cloudId,
+    name: grant.cloudName,
+    key: grant.cloudKey,
+    joinedAt: now,
+    peers: grant.members,
+    settings: grant.settings,
+  }
+}
+
+function emptyResources(): MemberView['resources'] {
+  return { cpuCores: 0, load1: 0, memTotal: 0, memFree: 0, diskTotal: 0, diskFree: 0, contributedStorage: 0 }
+}
