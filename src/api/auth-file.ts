@@ -5,7 +5,7 @@ import { CloudyError } from '../util/errors.ts'
 import { PasswordHashSchema } from './password-hash.ts'
 
 /** auth.json, version 1 (docs/api.md): accounts with scrypt hashes and API tokens as SHA-256 hashes. */
-export const AuthFileSchema = z.object({
+const AuthFileSchema = z.object({
   v: z.literal(1),
   users: z.array(
     z.object({

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import type { DataDir } from '../node/data-dir.ts'
+import { writeFileAtomic } from '../util/atomic-file.ts'
 import { CloudyError } from '../util/errors.ts'
 import type { Logger } from '../util/logger.ts'
 import { type AuthFile, loadAuthFile, saveAuthFile } from './auth-file.ts'
@@ -7,10 +9,10 @@ import { burnPasswordTime, hashPassword, verifyPassword } from './password-hash.
 import { randomSecret, safeEqual, sha256Hex } from './secrets.ts'
 import { type ApiUser, createSessionStore, type SessionStore } from './session-store.ts'
 
-export const ADMIN_USERNAME = 'admin'
+const ADMIN_USERNAME = 'admin'
 /** Every API token starts with this, so a leaked one is easy to recognise (and to scan for). */
-export const TOKEN_PREFIX = 'cloudy_'
-export const PASSWORD_MIN_LENGTH = 8
+const TOKEN_PREFIX = 'cloudy_'
+const PASSWORD_MIN_LENGTH = 8
 /** lastUsedAt of a token reaches the disk at most this often */
 const LAST_USED_PERSIST_MS = 60_000
 
@@ -83,7 +85,10 @@ export async function createAuthStore(dataDir: DataDir, options: AuthStoreOption
 
     async setAdminPassword(password) {
       if (password.length < PASSWORD_MIN_LENGTH || password.length > 1024) {
-        throw new CloudyError('INVALID_INPUT', `the password must have ${PASSWORD_MIN_LENGTH} to 1024 characters`)
+        throw new CloudyError(
+          'INVALID_INPUT',
+          `the password must have ${PASSWORD_MIN_LENGTH} to 1024 characters`,
+        )
       }
       const hash = await hashPassword(password)
       const admin = userOf(ADMIN_USERNAME)
@@ -98,7 +103,9 @@ export async function createAuthStore(dataDir: DataDir, options: AuthStoreOption
         await burnPasswordTime(password)
         return undefined
       }
-      return (await verifyPassword(password, user.password)) ? { username: user.username, role: user.role } : undefined
+      return (await verifyPassword(password, user.password))
+        ? { username: user.username, role: user.role }
+        : undefined
     },
 
     async createToken(name) {
@@ -138,7 +145,9 @@ export async function createAuthStore(dataDir: DataDir, options: AuthStoreOption
       unsavedUse = true
       if (now - (persistedUse.get(record.id) ?? Number.NEGATIVE_INFINITY) >= LAST_USED_PERSIST_MS) {
         persistedUse.set(record.id, now)
-        persist().catch((err: unknown) => options.logger?.warn({ err }, 'could not record the use of an API token'))
+        persist().catch((err: unknown) =>
+          options.logger?.warn({ err }, 'could not record the use of an API token'),
+        )
       }
       return { user: { username: owner.username, role: owner.role }, token: tokenInfo(record) }
     },
@@ -148,4 +157,46 @@ export async function createAuthStore(dataDir: DataDir, options: AuthStoreOption
       await writing
     },
   }
+}
+
+const CLI_TOKEN_NAME = 'cli'
+
+export interface InitAuthResult {
+  /** false when the admin account existed already */
+  created: boolean
+  /** the generated admin password: returned once, stored only as a hash */
+  adminPassword?: string
+}
+
+/**
+ * Sets up authentication in a data directory; idempotent. The first call sets the admin password
+ * (generating one when none is given) and creates the CLI's API token in dataDir.cliToken (mode
+ * 0600). Later calls change nothing, except that they replace a missing or revoked CLI token.
+ */
+export async function initAuth(
+  dataDir: DataDir,
+  options: { adminPassword?: string } = {},
+): Promise<InitAuthResult> {
+  await dataDir.ensure()
+  const store = await createAuthStore(dataDir)
+  let result: InitAuthResult = { created: false }
+  if (!store.hasAdmin()) {
+    const password = options.adminPassword ?? randomSecret(18)
+    await store.setAdminPassword(password)
+    result =
+      options.adminPassword === undefined ? { created: true, adminPassword: password } : { created: true }
+  }
+  await ensureCliToken(dataDir, store)
+  await store.flush()
+  return result
+}
+
+async function ensureCliToken(dataDir: DataDir, store: AuthStore): Promise<void> {
+  const current = (await readFile(dataDir.cliToken, 'utf8').catch(() => '')).trim()
+  if (current !== '' && store.checkToken(current) !== undefined) return
+  for (const token of store.listTokens()) {
+    if (token.name === CLI_TOKEN_NAME) await store.revokeToken(token.id)
+  }
+  const { token } = await store.createToken(CLI_TOKEN_NAME)
+  await writeFileAtomic(dataDir.cliToken, `${token}\n`, 0o600)
 }

@@ -7,7 +7,7 @@ import { readSessionCookie } from './session-cookie.ts'
 import type { ApiUser, Session } from './session-store.ts'
 
 /** The header a browser session must send, with its session's CSRF token, on every mutation. */
-export const CSRF_HEADER = 'x-cloudy-csrf'
+const CSRF_HEADER = 'x-cloudy-csrf'
 
 export type AuthContext =
   | { via: 'token'; user: ApiUser; tokenId: string }
@@ -40,7 +40,10 @@ function fromSession(request: FastifyRequest, sessionId: string, auth: AuthStore
   if (!SAFE_METHODS.has(request.method)) {
     const csrf = request.headers[CSRF_HEADER]
     if (typeof csrf !== 'string' || !safeEqual(csrf, session.csrfToken)) {
-      throw new CloudyError('FORBIDDEN', `a change made with a session cookie needs the ${CSRF_HEADER} header from login`)
+      throw new CloudyError(
+        'FORBIDDEN',
+        `a change made with a session cookie needs the ${CSRF_HEADER} header from login`,
+      )
     }
   }
   return { via: 'session', user: session.user, session }

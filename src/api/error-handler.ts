@@ -20,7 +20,7 @@ function fromFastify(err: FastifyError): CloudyError | undefined {
   return new CloudyError(CODE_FOR_STATUS[status] ?? 'INVALID_INPUT', err.message)
 }
 
-export function sendError(reply: FastifyReply, error: CloudyError): void {
+function sendError(reply: FastifyReply, error: CloudyError): void {
   const retryAfterS = error.details?.retryAfterS
   if (typeof retryAfterS === 'number') reply.header('retry-after', String(retryAfterS))
   if (error.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="cloudy"')

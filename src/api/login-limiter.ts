@@ -45,8 +45,10 @@ export function createLoginLimiter(init: LoginLimiterInit = {}): LoginLimiter {
     recordFailure(client) {
       const now = clock()
       all = [...recent(all, now), now]
+      const mine = [...recent(failures.get(client) ?? [], now), now]
+      // re-inserted at the end: the map stays ordered by last failure, oldest first
       failures.delete(client)
-      failures.set(client, [...recent(failures.get(client) ?? [], now), now])
+      failures.set(client, mine)
       for (const [key, times] of failures) {
         if (failures.size <= MAX_CLIENTS && recent(times, now).length > 0) break
         failures.delete(key)

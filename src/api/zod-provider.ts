@@ -1,4 +1,10 @@
-import type { FastifySchemaCompiler, FastifySerializerCompiler, FastifyTypeProvider } from 'fastify'
+import type { SwaggerTransform } from '@fastify/swagger'
+import type {
+  FastifySchema,
+  FastifySchemaCompiler,
+  FastifySerializerCompiler,
+  FastifyTypeProvider,
+} from 'fastify'
 import { z } from 'zod'
 import { CloudyError } from '../util/errors.ts'
 
@@ -37,26 +43,30 @@ export const jsonSerializerCompiler: FastifySerializerCompiler<unknown> = () => 
 
 const REQUEST_PARTS = ['body', 'querystring', 'params', 'headers'] as const
 
-function toOpenApi(schema: unknown, io: 'input' | 'output'): unknown {
+/** JSON Schema of what a client sends, or (for responses, serialised as given) what a handler returns. */
+function toOpenApi(schema: unknown): unknown {
   if (!(schema instanceof z.ZodType)) return schema
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' })
+  // @fastify/swagger documents a response without content when its schema has type "null"
+  if (schema instanceof z.ZodNull) return { type: 'null', description: schema.description }
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
+    io: 'input',
+    target: 'openapi-3.0',
+    unrepresentable: 'any',
+  })
   return json
 }
 
 /** @fastify/swagger `transform`: turns the zod schemas of a route into OpenAPI 3.0 schemas. */
-export function zodToOpenApi({ schema, url }: { schema: Record<string, unknown> | undefined; url: string }): {
-  schema: Record<string, unknown> | undefined
-  url: string
-} {
+export const zodToOpenApi: SwaggerTransform = ({ schema, url }) => {
   if (schema === undefined) return { schema, url }
-  const transformed: Record<string, unknown> = { ...schema }
+  const transformed: FastifySchema = { ...schema }
   for (const part of REQUEST_PARTS) {
-    if (schema[part] !== undefined) transformed[part] = toOpenApi(schema[part], 'input')
+    if (schema[part] !== undefined) transformed[part] = toOpenApi(schema[part])
   }
   const response = schema.response as Record<string, unknown> | undefined
   if (response !== undefined) {
     transformed.response = Object.fromEntries(
-      Object.entries(response).map(([status, body]) => [status, toOpenApi(body, 'output')]),
+      Object.entries(response).map(([status, body]) => [status, toOpenApi(body)]),
     )
   }
   return { schema: transformed, url }

@@ -1,15 +1,24 @@
 import { z } from 'zod'
-import type { Timing } from '../node/config.ts'
 import type { Gossip } from '../membership/gossip.ts'
 import type { Membership } from '../membership/membership.ts'
+import type { Timing } from '../node/config.ts'
 import { CloudyError } from '../util/errors.ts'
 import type { Logger } from '../util/logger.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
-import { isExpired, SERVICE_TYPE_RE, type ServiceItem, serviceItemKind, serviceKey, TxtSchema } from './items.ts'
+import {
+  isExpired,
+  SERVICE_TYPE_RE,
+  type ServiceItem,
+  serviceItemKind,
+  serviceKey,
+  TxtSchema,
+} from './items.ts'
 import type { CatalogueEvents, PublishInput, SearchQuery, ServiceRecord, ServiceView } from './types.ts'
 
 const PublishSchema = z.object({
-  type: z.string().regex(SERVICE_TYPE_RE, 'a service type is lower-case letters, digits and hyphens, ≤ 63 chars'),
+  type: z
+    .string()
+    .regex(SERVICE_TYPE_RE, 'a service type is lower-case letters, digits and hyphens, ≤ 63 chars'),
   port: z.number().int().min(1).max(65535),
   description: z.string().max(256).default(''),
   host: z.string().min(1).max(255).optional(),
@@ -57,7 +66,9 @@ export class Catalogue {
   constructor(init: CatalogueInit, components: CatalogueComponents) {
     this.#init = init
     this.#c = components
-    components.gossip.register(serviceItemKind, (item, previous) => this.#onItem(item.record, previous?.record))
+    components.gossip.register(serviceItemKind, (item, previous) =>
+      this.#onItem(item.record, previous?.record),
+    )
     const dropServicesOf = (member: { id: string }) => this.#dropServicesOf(member.id)
     components.membership.events.on('member:died', dropServicesOf)
     components.membership.events.on('member:left', dropServicesOf)
@@ -68,7 +79,10 @@ export class Catalogue {
       try {
         await this.publish(input)
       } catch (err) {
-        this.#c.logger.warn({ err: (err as Error).message, type: input.type }, 'a saved service could not be published')
+        this.#c.logger.warn(
+          { err: (err as Error).message, type: input.type },
+          'a saved service could not be published',
+        )
       }
     }
     const { serviceTtlMs, healthCheckIntervalMs } = this.#init.timing
@@ -90,7 +104,10 @@ export class Catalogue {
     const builtin = options.builtin ?? false
     const existing = this.#local.get(key)
     if (existing?.builtin && !builtin) {
-      throw new CloudyError('CONFLICT', `${parsed.data.type} on port ${parsed.data.port} is a built-in service`)
+      throw new CloudyError(
+        'CONFLICT',
+        `${parsed.data.type} on port ${parsed.data.port} is a built-in service`,
+      )
     }
     this.#local.set(key, { input: parsed.data, builtin, healthy: true })
     if (!builtin) await this.#save()
@@ -101,9 +118,13 @@ export class Catalogue {
   async unpublish(type: string, port: number, options: { builtin?: boolean } = {}): Promise<void> {
     const key = serviceKey(this.#c.membership.selfId, type, port)
     const local = this.#local.get(key)
-    if (local === undefined) throw new CloudyError('NOT_FOUND', `this node publishes no ${type} service on port ${port}`)
+    if (local === undefined)
+      throw new CloudyError('NOT_FOUND', `this node publishes no ${type} service on port ${port}`)
     if (local.builtin && !options.builtin) {
-      throw new CloudyError('CONFLICT', `${type} is a built-in service: disable it with \`cloudy service disable\``)
+      throw new CloudyError(
+        'CONFLICT',
+        `${type} is a built-in service: disable it with \`cloudy service disable\``,
+      )
     }
     this.#local.delete(key)
     if (!local.builtin) await this.#save()
@@ -118,11 +139,14 @@ export class Catalogue {
       if (!this.#isLive(record, now)) continue
       if (query.type !== undefined && record.type !== query.type) continue
       const view = this.#view(record, now)
-      if (host !== undefined && ![view.nodeName, view.node, view.host].some((h) => h.toLowerCase() === host)) continue
+      if (host !== undefined && ![view.nodeName, view.node, view.host].some((h) => h.toLowerCase() === host))
+        continue
       if (query.txt && Object.entries(query.txt).some(([k, v]) => record.txt[k] !== v)) continue
       out.push(view)
     }
-    return out.sort((a, b) => a.type.localeCompare(b.type) || a.nodeName.localeCompare(b.nodeName) || a.port - b.port)
+    return out.sort(
+      (a, b) => a.type.localeCompare(b.type) || a.nodeName.localeCompare(b.nodeName) || a.port - b.port,
+    )
   }
 
   /** Measures from this node whether each matching service accepts TCP connections, and how fast. */
@@ -206,7 +230,8 @@ export class Catalogue {
     for (const { record } of this.#c.gossip.values<ServiceItem>('service')) {
       if (record.node !== node) continue
       this.#c.gossip.forget(serviceKey(record.node, record.type, record.port))
-      if (!record.removed && !isExpired(record, now)) this.events.emit('service:removed', this.#view(record, now))
+      if (!record.removed && !isExpired(record, now))
+        this.events.emit('service:removed', this.#view(record, now))
     }
   }
 
@@ -221,7 +246,10 @@ export class Catalogue {
       const healthy = (await this.#c.probe(host, local.input.port)) !== null
       if (healthy === local.healthy || this.#stopped) continue
       local.healthy = healthy
-      this.#c.logger.info({ type: local.input.type, port: local.input.port, healthy }, 'service health changed')
+      this.#c.logger.info(
+        { type: local.input.type, port: local.input.port, healthy },
+        'service health changed',
+      )
       await this.#announce(local, !healthy)
     }
   }
@@ -242,7 +270,10 @@ export class Catalogue {
 
   #every(ms: number, fn: () => unknown): void {
     const t = setInterval(() => {
-      if (!this.#stopped) void Promise.resolve(fn()).catch((err: Error) => this.#c.logger.warn({ err }, 'catalogue task failed'))
+      if (!this.#stopped)
+        void Promise.resolve(fn()).catch((err: Error) =>
+          this.#c.logger.warn({ err }, 'catalogue task failed'),
+        )
     }, ms)
     t.unref()
     this.#timers.push(t)

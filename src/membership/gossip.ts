@@ -68,8 +68,14 @@ export class Gossip {
     this.#c = components
   }
 
-  register<T extends SignedPayload>(kind: ItemKind<T>, listener: (payload: T, previous: T | undefined) => void): void {
-    this.#kinds.set(kind.kind, { kind: kind as unknown as ItemKind<SignedPayload>, listener: listener as Listener })
+  register<T extends SignedPayload>(
+    kind: ItemKind<T>,
+    listener: (payload: T, previous: T | undefined) => void,
+  ): void {
+    this.#kinds.set(kind.kind, {
+      kind: kind as unknown as ItemKind<SignedPayload>,
+      listener: listener as Listener,
+    })
   }
 
   async start(): Promise<void> {
@@ -191,9 +197,11 @@ export class Gossip {
   #sendTo(peers: string[], envs: Envelope[]): void {
     if (this.#stopped) return
     for (const peer of peers) {
-      this.#c.overlay.send(peer, GOSSIP_PROTOCOL, { items: envs }, { timeoutMs: 3000 }).catch((err: Error) => {
-        this.#c.logger.debug({ peer, err: err.message }, 'gossip send failed')
-      })
+      this.#c.overlay
+        .send(peer, GOSSIP_PROTOCOL, { items: envs }, { timeoutMs: 3000 })
+        .catch((err: Error) => {
+          this.#c.logger.debug({ peer, err: err.message }, 'gossip send failed')
+        })
     }
   }
 
@@ -203,7 +211,9 @@ export class Gossip {
     this.#timer = setTimeout(() => {
       const [peer] = pickRandom(this.#c.peers(), 1)
       const done = peer
-        ? this.syncWith(peer).catch((err: Error) => this.#c.logger.debug({ peer, err: err.message }, 'sync failed'))
+        ? this.syncWith(peer).catch((err: Error) =>
+            this.#c.logger.debug({ peer, err: err.message }, 'sync failed'),
+          )
         : Promise.resolve()
       void done.finally(() => this.#scheduleSync())
     }, this.#init.syncIntervalMs * jitter)

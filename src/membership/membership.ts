@@ -1,12 +1,19 @@
 import type { PrivateKey } from '@libp2p/interface'
-import type { Timing } from '../node/config.ts'
 import type { Message, Overlay } from '../net/types.ts'
+import type { Timing } from '../node/config.ts'
 import type { Logger } from '../util/logger.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { type Gossip, pickRandom } from './gossip.ts'
-import { CLAIM_RANK, type ClaimItem, type ClaimStatus, claimItemKind, type NodeItem, nodeItemKind } from './items.ts'
+import {
+  CLAIM_RANK,
+  type ClaimItem,
+  type ClaimStatus,
+  claimItemKind,
+  type NodeItem,
+  nodeItemKind,
+} from './items.ts'
 import { suspicionTimeout } from './suspicion.ts'
-import type { MembershipEvents, MemberStatus, MemberView, NodeRecord } from './types.ts'
+import type { MemberStatus, MembershipEvents, MemberView, NodeRecord } from './types.ts'
 
 export const PROBE_PROTOCOL = '/cloudy/probe/1.0.0'
 
@@ -136,7 +143,10 @@ export class Membership {
     const views = [...this.#members.values()].map((m) => this.#view(m, now))
     if (this.#self) {
       views.push(
-        this.#view({ record: this.#self, status: 'alive', statusSince: this.#init.startedAt, rttMs: 0, lastSeen: now }, now),
+        this.#view(
+          { record: this.#self, status: 'alive', statusSince: this.#init.startedAt, rttMs: 0, lastSeen: now },
+          now,
+        ),
       )
     }
     return views.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
@@ -188,7 +198,10 @@ export class Membership {
 
   #every(ms: number, fn: () => unknown): void {
     const t = setInterval(() => {
-      if (!this.#stopped) void Promise.resolve(fn()).catch((err: Error) => this.#c.logger.warn({ err }, 'membership task failed'))
+      if (!this.#stopped)
+        void Promise.resolve(fn()).catch((err: Error) =>
+          this.#c.logger.warn({ err }, 'membership task failed'),
+        )
     }, ms)
     t.unref()
     this.#timers.push(t)
@@ -217,13 +230,20 @@ export class Membership {
   #onRecord(record: NodeRecord): void {
     if (record.id === this.#c.selfId) {
       // An older incarnation of ourselves (from before a restart) still circulates: outgrow it.
-      if (record.incarnation >= this.#incarnation && record.seq !== this.#seq) this.#refute(record.incarnation)
+      if (record.incarnation >= this.#incarnation && record.seq !== this.#seq)
+        this.#refute(record.incarnation)
       return
     }
     void this.#c.overlay.addPeerAddresses(record.id, record.addrs).catch(() => {})
     const m = this.#members.get(record.id)
     if (m === undefined) {
-      const state: MemberState = { record, status: 'alive', statusSince: this.#c.clock(), rttMs: null, lastSeen: null }
+      const state: MemberState = {
+        record,
+        status: 'alive',
+        statusSince: this.#c.clock(),
+        rttMs: null,
+        lastSeen: null,
+      }
       this.#members.set(record.id, state)
       this.#recompute(state, true)
       return
@@ -268,7 +288,8 @@ export class Membership {
   #recompute(m: MemberState, isNew: boolean): void {
     const claims = this.#claimsAbout(m.record.id, m.record.incarnation)
     let worst: ClaimStatus | undefined
-    for (const c of claims) if (worst === undefined || CLAIM_RANK[c.status] > CLAIM_RANK[worst]) worst = c.status
+    for (const c of claims)
+      if (worst === undefined || CLAIM_RANK[c.status] > CLAIM_RANK[worst]) worst = c.status
     const status: MemberStatus = worst ?? 'alive'
     const previous = isNew ? undefined : m.status
     if (status !== previous) {
@@ -363,7 +384,8 @@ export class Membership {
   // --- failure detection ----------------------------------------------------------------------
 
   #probeNext(): void {
-    if (this.#probeQueue.length === 0) this.#probeQueue = pickRandom(this.livePeers(), Number.MAX_SAFE_INTEGER)
+    if (this.#probeQueue.length === 0)
+      this.#probeQueue = pickRandom(this.livePeers(), Number.MAX_SAFE_INTEGER)
     const target = this.#probeQueue.shift()
     if (target !== undefined) void this.#probe(target)
   }
@@ -374,7 +396,8 @@ export class Membership {
 
   async #probe(target: string): Promise<void> {
     const m = this.#members.get(target)
-    if (m === undefined || this.#probing.has(target) || (m.status !== 'alive' && m.status !== 'suspect')) return
+    if (m === undefined || this.#probing.has(target) || (m.status !== 'alive' && m.status !== 'suspect'))
+      return
     this.#probing.add(target)
     try {
       if (await this.#ping(target, this.#probeTimeout())) {

@@ -22,7 +22,10 @@ export interface BootstrapDialer {
  * Dials each bootstrap address in the background until one connection to it succeeds, retrying with
  * exponential backoff; later reconnection is the membership layer's job. Start never waits for it.
  */
-export function startBootstrapDialer(init: BootstrapDialerInit, components: BootstrapDialerComponents): BootstrapDialer {
+export function startBootstrapDialer(
+  init: BootstrapDialerInit,
+  components: BootstrapDialerComponents,
+): BootstrapDialer {
   const controller = new AbortController()
   const { signal } = controller
   const initialDelay = init.initialDelayMs ?? 1000

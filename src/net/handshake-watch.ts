@@ -1,4 +1,9 @@
-import type { ConnectionGater, ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
+import type {
+  ConnectionGater,
+  ConnectionProtector,
+  MessageStream,
+  MultiaddrConnection,
+} from '@libp2p/interface'
 
 export interface RefusedHandshake {
   remoteAddr: string
@@ -9,8 +14,8 @@ export interface RefusedHandshake {
  * Reports inbound connections that never get past the cloud-key (pnet) and Noise handshakes, which
  * libp2p 3 only writes to its debug log. It wraps the connection protector, where every inbound
  * connection enters the handshake, and provides a connection gater whose encrypted-connection hook
- * marks the handshake as passed. A connection that closes in between was refused: most often a node
- * holding another cloud key, whose XSalsa20 stream decrypts to garbage and breaks Noise negotiation.
+ * marks the handshake as passed. A connection that closes in between was refused; the reason is the
+ * error that closed it (CloudKeyMismatchError for a node of another cloud) or a close by the remote.
  */
 export interface HandshakeWatch {
   protector(inner: ConnectionProtector): ConnectionProtector
@@ -38,7 +43,7 @@ export function createHandshakeWatch(onRefused: (refused: RefusedHandshake) => v
                   remoteAddr: remoteAddrOf(connection),
                   reason: evt.error
                     ? `${evt.error.name}: ${evt.error.message}`
-                    : 'the connection closed during the handshake',
+                    : 'the remote end closed the connection during the handshake',
                 })
               },
               { once: true },

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto'
-import { CODE_DNS, CODE_DNS4, CODE_DNS6, CODE_IP4, CODE_IP6, CODE_P2P, CODE_TCP } from '@multiformats/multiaddr'
+import {
+  CODE_DNS,
+  CODE_DNS4,
+  CODE_DNS6,
+  CODE_IP4,
+  CODE_IP6,
+  CODE_P2P,
+  CODE_TCP,
+} from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { CloudyError } from '../util/errors.ts'
 import { CLOUD_ID_RE } from './cloud-key.ts'
@@ -40,16 +48,19 @@ const inviteSchema = z
     expiresAt: z.number().int().positive(),
   })
   .superRefine((invite, ctx) => {
+    if (!isPeerId(invite.peer)) return
     invite.addrs.forEach((addr, i) => {
       const problem = joinAddressProblem(addr, invite.peer)
-      if (problem) ctx.addIssue({ code: 'custom', path: ['addrs', i], message: `bad address "${addr}": ${problem}` })
+      if (problem)
+        ctx.addIssue({ code: 'custom', path: ['addrs', i], message: `bad address "${addr}": ${problem}` })
     })
   })
 
 /** The text form of an invite; throws INVALID_INPUT when the invite is not valid. */
 export function encodeInvite(invite: Invite): string {
   const parsed = inviteSchema.safeParse(invite)
-  if (!parsed.success) throw new CloudyError('INVALID_INPUT', `cannot encode invite: ${describeIssues(parsed.error, invite)}`)
+  if (!parsed.success)
+    throw new CloudyError('INVALID_INPUT', `cannot encode invite: ${describeIssues(parsed.error, invite)}`)
   return INVITE_PREFIX + Buffer.from(JSON.stringify(parsed.data)).toString('base64url')
 }
 
@@ -70,23 +81,36 @@ export function decodeInvite(text: string): Invite {
     )
   }
   if (code.length > MAX_INVITE_CHARS) {
-    throw new CloudyError('INVALID_INVITE', `the invite is too long (${code.length} > ${MAX_INVITE_CHARS} characters)`)
+    throw new CloudyError(
+      'INVALID_INVITE',
+      `the invite is too long (${code.length} > ${MAX_INVITE_CHARS} characters)`,
+    )
   }
   const body = code.slice(INVITE_PREFIX.length)
   if (!/^[A-Za-z0-9_-]+$/.test(body)) {
-    throw new CloudyError('INVALID_INVITE', 'the invite is damaged: unexpected characters after the prefix; copy it again in full')
+    throw new CloudyError(
+      'INVALID_INVITE',
+      'the invite is damaged: unexpected characters after the prefix; copy it again in full',
+    )
   }
   let raw: unknown
   try {
     raw = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))
   } catch {
-    throw new CloudyError('INVALID_INVITE', 'the invite is damaged (its content is not JSON); copy it again in full')
+    throw new CloudyError(
+      'INVALID_INVITE',
+      'the invite is damaged (its content is not JSON); copy it again in full',
+    )
   }
   if (typeof raw === 'object' && raw !== null && 'v' in raw && raw.v !== 1) {
-    throw new CloudyError('INVALID_INVITE', `unsupported invite content version ${JSON.stringify(raw.v)}; expected 1`)
+    throw new CloudyError(
+      'INVALID_INVITE',
+      `unsupported invite content version ${JSON.stringify(raw.v)}; expected 1`,
+    )
   }
   const parsed = inviteSchema.safeParse(raw)
-  if (!parsed.success) throw new CloudyError('INVALID_INVITE', `invalid invite: ${describeIssues(parsed.error, raw)}`)
+  if (!parsed.success)
+    throw new CloudyError('INVALID_INVITE', `invalid invite: ${describeIssues(parsed.error, raw)}`)
   return parsed.data
 }
 
@@ -132,8 +156,9 @@ function describeIssues(error: z.ZodError, raw: unknown): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map(String).join('.')
-      if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) return `missing field "${path}"`
-      if (issue.code === 'custom') return issue.message
+      if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined)
+        return `missing field "${path}"`
+      if (issue.code === 'custom' && issue.path[0] === 'addrs') return issue.message
       return path ? `field "${path}": ${issue.message}` : issue.message
     })
     .join('; ')

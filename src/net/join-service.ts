@@ -10,7 +10,7 @@ import { CloudyError, isCloudyError } from '../util/errors.ts'
 import type { Logger } from '../util/logger.ts'
 import { CLOUD_ID_RE, decodeCloudKey } from './cloud-key.ts'
 import type { Invite } from './invite.ts'
-import { listenMultiaddr, parseMultiaddr } from './peer-address.ts'
+import { listenError, listenMultiaddr, parseMultiaddr } from './peer-address.ts'
 import { createRateLimiter } from './rate-limiter.ts'
 import { sendRequest, serveRequest } from './request-response.ts'
 import type { Message } from './types.ts'
@@ -98,7 +98,10 @@ function joinTransportOptions(privateKey: PrivateKey): Libp2pOptions {
   }
 }
 
-export async function createJoinServer(init: JoinServerInit, components: JoinServerComponents): Promise<JoinServer> {
+export async function createJoinServer(
+  init: JoinServerInit,
+  components: JoinServerComponents,
+): Promise<JoinServer> {
   const log = components.logger.child({ component: 'join-server' })
   const limiter = createRateLimiter(
     { limit: JOIN_DEFAULTS.attemptsPerMinute, windowMs: 60_000 },
@@ -106,8 +109,13 @@ export async function createJoinServer(init: JoinServerInit, components: JoinSer
   )
   const node = await createLibp2p({
     ...joinTransportOptions(init.privateKey),
+    start: false,
     addresses: { listen: [listenMultiaddr(init.host, init.port).toString()] },
-    connectionManager: { maxConnections: JOIN_DEFAULTS.maxConnections },
+    connectionManager: {
+      maxConnections: JOIN_DEFAULTS.maxConnections,
+      // libp2p's own per-host connection rate limit stays above the join limit, which answers clearly
+      inboundConnectionThreshold: 2 * JOIN_DEFAULTS.attemptsPerMinute,
+    },
   })
 
   await node.handle(
@@ -129,12 +137,13 @@ export async function createJoinServer(init: JoinServerInit, components: JoinSer
             }
           }
           const request = joinRequestSchema.safeParse(msg)
-          if (!request.success) throw new CloudyError('INVALID_INPUT', 'malformed join request: expected {token, name}')
+          if (!request.success)
+            throw new CloudyError('INVALID_INPUT', 'malformed join request: expected {token, name}')
           const { token, name } = request.data
           try {
             const grant = await init.onJoin({ token, joiner, name })
             log.info({ joiner, name, remoteHost }, 'join granted')
-            return grant as unknown as Message
+            return { ...grant }
           } catch (err) {
             log.info({ joiner, name, remoteHost, reason: (err as Error).message }, 'join refused')
             throw err
@@ -150,6 +159,12 @@ export async function createJoinServer(init: JoinServerInit, components: JoinSer
     },
     { maxInboundStreams: 1 },
   )
+  try {
+    await node.start()
+  } catch (err) {
+    await node.stop()
+    throw listenError(err, init.host, init.port)
+  }
   log.info({ addrs: node.getMultiaddrs().map(String) }, 'join server listening')
 
   return {
@@ -258,8 +273,7 @@ function describeDialFailure(err: unknown, peer: string): string {
   const e = err as Error & { errors?: Error[] }
   const inner = e.name === 'AggregateError' && e.errors?.[0] ? e.errors[0] : e
   if (inner.name === 'AbortError' || inner.name === 'TimeoutError') return 'timed out'
-  if (inner.name === 'EncryptionFailedError' && /peer/i.test(inner.message)) {
-    return `the node there is not ${peer}: its identity key differs from the invite's`
-  }
+  const impostor = /identity key (\S+) does not match expected remote identity key/.exec(inner.message)
+  if (impostor) return `the node there is not ${peer}: it is ${impostor[1]}`
   return inner.message
 }

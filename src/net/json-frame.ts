@@ -25,7 +25,10 @@ export function jsonFrameStream(stream: Stream, maxReadBytes = MAX_FRAME_BYTES):
       } catch (err) {
         const name = (err as Error).name
         if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
-          throw new CloudyError('PAYLOAD_TOO_LARGE', `frame refused: larger than the ${maxReadBytes}-byte limit`)
+          throw new CloudyError(
+            'PAYLOAD_TOO_LARGE',
+            `frame refused: larger than the ${maxReadBytes}-byte limit`,
+          )
         }
         throw err
       }

@@ -16,9 +16,11 @@ import { TypedEmitter } from '../util/typed-emitter.ts'
 import { startBootstrapDialer } from './bootstrap-dialer.ts'
 import { cloudKeyFingerprint, validateCloudKey } from './cloud-key.ts'
 import { createHandshakeWatch } from './handshake-watch.ts'
+import { withKeyCheck } from './key-check.ts'
 import {
   isCircuitAddress,
   isLoopbackHost,
+  listenError,
   listenMultiaddr,
   parseMultiaddr,
   parsePeerId,
@@ -89,14 +91,21 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
   }
 
   const watch = createHandshakeWatch((refused) => {
-    log.warn(refused, 'refused a connection that failed the cloud-key handshake (another cloud, or not Cloudy)')
+    log.warn(
+      refused,
+      'refused a connection that failed the cloud-key handshake (another cloud, or not Cloudy)',
+    )
     emit('peer:refused', refused)
   })
   const useMdns = init.mdns && !isLoopbackHost(init.host)
   const transportControl = (c: { transportManager: TransportControl }): TransportControl => ({
     listen: (addrs) => c.transportManager.listen(addrs),
   })
-  const services: ServiceFactoryMap<OverlayServices> = { identify: identify(), ping: ping(), transportControl }
+  const services: ServiceFactoryMap<OverlayServices> = {
+    identify: identify(),
+    ping: ping(),
+    transportControl,
+  }
   if (init.relayServer) {
     // members are trusted: relayed member connections get no data or duration limit
     services.relay = circuitRelayServer({
@@ -114,7 +123,7 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
     ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionProtector: () => watch.protector(preSharedKey({ psk: cloudKey })()),
+    connectionProtector: () => watch.protector(withKeyCheck(preSharedKey({ psk: cloudKey })())),
     connectionGater: watch.gater,
     connectionManager: {
       maxConnections: OVERLAY_DEFAULTS.maxConnections,
@@ -156,7 +165,12 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
     })
   }
 
-  await node.start()
+  try {
+    await node.start()
+  } catch (err) {
+    await node.stop()
+    throw listenError(err, init.host, init.port)
+  }
   const selfId = node.peerId.toString()
   const bootstrap = startBootstrapDialer(
     { addrs: bootstrapAddrs.filter((addr) => targetPeerOf(addr) !== selfId) },
@@ -266,13 +280,17 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
 
     connectedPeers: () => node.getPeers().map(String),
 
-    ping: (peer, options) => withPeer(peer, 'ping', options, (peerId, opts) => node.services.ping.ping(peerId, opts)),
+    ping: (peer, options) =>
+      withPeer(peer, 'ping', options, (peerId, opts) => node.services.ping.ping(peerId, opts)),
 
     async reserveRelay(relayAddr, options) {
       const ma = parseMultiaddr(relayAddr)
       const relay = targetPeerOf(ma)
       if (relay === undefined || isCircuitAddress(ma)) {
-        throw new CloudyError('INVALID_INPUT', `relay address must be a direct address ending with /p2p/<relay id>: "${relayAddr}"`)
+        throw new CloudyError(
+          'INVALID_INPUT',
+          `relay address must be a direct address ending with /p2p/<relay id>: "${relayAddr}"`,
+        )
       }
       await withPeer(relay, 'relay reservation', options, (_peerId, { signal }) =>
         abortable(node.services.transportControl.listen([ma.encapsulate('/p2p-circuit')]), signal),
@@ -295,8 +313,10 @@ function describeFailure(err: unknown, peer: string): string {
   const e = err as Error & { errors?: unknown[] }
   const inner = e.name === 'AggregateError' && e.errors?.length ? (e.errors[0] as Error) : e
   switch (inner.name) {
+    case 'CloudKeyMismatchError':
+      return `${peer} holds another cloud key`
     case 'EncryptionFailedError':
-      return `the handshake with ${peer} failed (it may hold another cloud key): ${inner.message}`
+      return `the encryption handshake with ${peer} failed: ${inner.message}`
     case 'NoValidAddressesError':
       return `no known address for ${peer}`
     case 'UnsupportedProtocolError':

@@ -43,6 +43,20 @@ export function listenMultiaddr(host: string, port: number): Multiaddr {
   return multiaddr(`/ip${family}/${host}/tcp/${port}`)
 }
 
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use',
+  EADDRNOTAVAIL: 'no network interface has this address',
+  EACCES: 'permission denied',
+}
+
+/** The error for a libp2p listener that could not start: UNAVAILABLE, naming host, port and cause. */
+export function listenError(err: unknown, host: string, port: number): CloudyError {
+  const message = err instanceof Error ? err.message : String(err)
+  const code = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(message)?.[1]
+  const why = code ? LISTEN_HINTS[code] : message.split('\n')[0]
+  return new CloudyError('UNAVAILABLE', `cannot listen on ${host} port ${port}: ${why}`, { cause: err })
+}
+
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase()

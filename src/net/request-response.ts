@@ -34,31 +34,37 @@ export interface SendRequestOptions {
  * INTERNAL) and `details.remote = true`. Transport failures reject with the underlying error.
  * The stream is closed on success and aborted on failure.
  */
-export async function sendRequest(stream: Stream, msg: Message, options: SendRequestOptions): Promise<Message> {
+export async function sendRequest(
+  stream: Stream,
+  msg: Message,
+  options: SendRequestOptions,
+): Promise<Message> {
   const frames = jsonFrameStream(stream)
   const { signal } = options
+  let response: unknown
   try {
     await frames.write({ msg, reply: options.reply }, { signal })
-    if (!options.reply) {
-      await stream.close({ signal })
-      return {}
-    }
-    const parsed = responseFrameSchema.safeParse(await readResponse(frames, signal))
+    if (options.reply) response = await readResponse(frames, signal)
     await stream.close({ signal })
-    if (!parsed.success) {
-      throw new CloudyError('INTERNAL', `the peer answered ${stream.protocol} with a malformed response frame`)
-    }
-    if ('error' in parsed.data) {
-      const { code, message } = parsed.data.error
-      throw new CloudyError(isErrorCode(code) ? code : 'INTERNAL', message, {
-        details: { remote: true, remoteCode: code, protocol: stream.protocol },
-      })
-    }
-    return parsed.data.ok
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     throw err
   }
+  return options.reply ? interpretResponse(response, stream.protocol) : {}
+}
+
+function interpretResponse(response: unknown, protocol: string): Message {
+  const parsed = responseFrameSchema.safeParse(response)
+  if (!parsed.success) {
+    throw new CloudyError('INTERNAL', `the peer answered ${protocol} with a malformed response frame`)
+  }
+  if ('error' in parsed.data) {
+    const { code, message } = parsed.data.error
+    throw new CloudyError(isErrorCode(code) ? code : 'INTERNAL', message, {
+      details: { remote: true, remoteCode: code, protocol },
+    })
+  }
+  return parsed.data.ok
 }
 
 async function readResponse(frames: JsonFrameStream, signal: AbortSignal): Promise<unknown> {
@@ -84,32 +90,44 @@ export interface ServeRequestOptions {
 
 /**
  * Serves one request on an inbound stream: reads the request frame, runs the handler, writes the
- * response (unless one-way) and closes. A handler's CloudyError reaches the requester with its code and
- * message; any other error is logged here and reported as INTERNAL without its details. Never throws.
+ * response (unless one-way) and closes. A CloudyError (from the handler, or a refused frame) reaches
+ * the requester with its code and message; any other handler error is logged here at warn and
+ * reported as INTERNAL without its details. Stream failures (a requester that gave up) are logged at
+ * debug and abort the stream. Never throws.
  */
-export async function serveRequest(stream: Stream, handler: RequestHandler, options: ServeRequestOptions): Promise<void> {
+export async function serveRequest(
+  stream: Stream,
+  handler: RequestHandler,
+  options: ServeRequestOptions,
+): Promise<void> {
   const frames = jsonFrameStream(stream, options.maxRequestBytes)
-  const log = options.log
+  const fields = { protocol: stream.protocol, peer: options.from }
+  const bounded = () => ({ signal: AbortSignal.timeout(options.readTimeoutMs) })
   let reply = true
+  let inHandler = false
   try {
-    const raw = await frames.read({ signal: AbortSignal.timeout(options.readTimeoutMs) })
-    const request = requestFrameSchema.safeParse(raw)
+    const request = requestFrameSchema.safeParse(await frames.read(bounded()))
     if (!request.success) {
       throw new CloudyError('INVALID_INPUT', `malformed request frame on ${stream.protocol}`)
     }
     reply = request.data.reply
+    inHandler = true
     const result = await handler(request.data.msg, options.from)
-    if (reply) await frames.write({ ok: result ?? {} }, { signal: AbortSignal.timeout(options.readTimeoutMs) })
-    await stream.close({ signal: AbortSignal.timeout(options.readTimeoutMs) })
+    inHandler = false
+    if (reply) await frames.write({ ok: result ?? {} }, bounded())
+    await stream.close(bounded())
   } catch (err) {
-    const code = isCloudyError(err) ? err.code : 'INTERNAL'
-    const message = isCloudyError(err) ? err.message : `internal error while handling ${stream.protocol}`
     if (isCloudyError(err)) {
-      log.debug({ protocol: stream.protocol, peer: options.from, code, reason: err.message }, 'request refused')
+      options.log.debug({ ...fields, code: err.code, reason: err.message }, 'request refused')
+      await answerError(stream, frames, reply, err.code, err.message, options.readTimeoutMs)
+    } else if (inHandler) {
+      options.log.warn({ ...fields, err }, 'request handler failed')
+      const message = `internal error while handling ${stream.protocol}`
+      await answerError(stream, frames, reply, 'INTERNAL', message, options.readTimeoutMs)
     } else {
-      log.warn({ protocol: stream.protocol, peer: options.from, err }, 'request failed')
+      options.log.debug({ ...fields, reason: (err as Error).message }, 'request stream failed')
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
     }
-    await answerError(stream, frames, reply, code, message, options.readTimeoutMs)
   }
 }
 

@@ -4,7 +4,10 @@ import type { TypedEmitter } from '../util/typed-emitter.ts'
 export type Message = Record<string, unknown>
 
 /** Handles one request on a protocol; the result (if any) is sent back as the response. */
-export type RequestHandler = (msg: Message, from: string) => Promise<Message | undefined> | Message | undefined
+export type RequestHandler = (
+  msg: Message,
+  from: string,
+) => Promise<Message | undefined> | Message | undefined
 
 export interface OverlayEvents extends Record<string, unknown> {
   'peer:connected': { peer: string; relayed: boolean }

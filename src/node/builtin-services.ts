@@ -12,7 +12,11 @@ export interface BuiltinServiceDefinition {
   /** the overlay must be rebuilt for the change to take effect (libp2p services are fixed at start) */
   restartsOverlay: boolean
   /** the catalogue record the service publishes while it runs */
-  record(ctx: { p2pPort: number; options: Record<string, unknown> }): { type: string; port: number; description: string }
+  record(ctx: { p2pPort: number; options: Record<string, unknown> }): {
+    type: string
+    port: number
+    description: string
+  }
 }
 
 export const BUILTIN_SERVICES: readonly BuiltinServiceDefinition[] = [
@@ -21,7 +25,10 @@ export const BUILTIN_SERVICES: readonly BuiltinServiceDefinition[] = [
     description: 'circuit relay v2 for members that cannot reach each other directly (NAT, tunnels)',
     parseOptions(options) {
       if (Object.keys(options).length > 0) {
-        throw new CloudyError('INVALID_INPUT', `the relay service takes no options (got ${Object.keys(options).join(', ')})`)
+        throw new CloudyError(
+          'INVALID_INPUT',
+          `the relay service takes no options (got ${Object.keys(options).join(', ')})`,
+        )
       }
       return {}
     },

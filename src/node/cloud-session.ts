@@ -1,13 +1,14 @@
 import type { PrivateKey } from '@libp2p/interface'
 import { Catalogue } from '../catalogue/catalogue.ts'
+import { createDnsSdMirror, type DnsSdMirror } from '../catalogue/dns-sd-mirror.ts'
 import { probeTcp } from '../catalogue/probe-tcp.ts'
 import type { CatalogueEvents, PublishInput } from '../catalogue/types.ts'
 import { Gossip } from '../membership/gossip.ts'
 import { Membership } from '../membership/membership.ts'
 import type { MembershipEvents, NodeRecord } from '../membership/types.ts'
 import { decodeCloudKey } from '../net/cloud-key.ts'
-import { createJoinServer, type JoinGrant } from '../net/join-service.ts'
 import { createOverlay } from '../net/overlay.ts'
+import { isLoopbackHost } from '../net/peer-address.ts'
 import type { Overlay } from '../net/types.ts'
 import type { Logger } from '../util/logger.ts'
 import type { TypedEmitter } from '../util/typed-emitter.ts'
@@ -39,7 +40,6 @@ export interface CloudSessionInit {
   version: string
   roles: () => string[]
   describeResources: () => Promise<NodeRecord['resources']>
-  onJoinRequest: (request: { token: string; joiner: string; name: string }) => Promise<JoinGrant>
 }
 
 export interface CloudSessionComponents {
@@ -52,8 +52,8 @@ export interface CloudSessionComponents {
 }
 
 /**
- * Everything that exists while this node is a member of one cloud: the private overlay, the join
- * listener, gossip, membership and the catalogue. Leaving or switching clouds stops the session and
+ * Everything that exists while this node is a member of one cloud: the private overlay, gossip,
+ * membership and the catalogue. Leaving or switching clouds stops the session and
  * starts a new one.
  */
 export class CloudSession {
@@ -61,7 +61,7 @@ export class CloudSession {
   readonly gossip: Gossip
   readonly membership: Membership
   readonly catalogue: Catalogue
-  readonly #joinServer: Awaited<ReturnType<typeof createJoinServer>>
+  #mirror: DnsSdMirror | undefined
   readonly #unsubscribe: (() => void)[] = []
 
   private constructor(parts: {
@@ -69,13 +69,11 @@ export class CloudSession {
     gossip: Gossip
     membership: Membership
     catalogue: Catalogue
-    joinServer: Awaited<ReturnType<typeof createJoinServer>>
   }) {
     this.overlay = parts.overlay
     this.gossip = parts.gossip
     this.membership = parts.membership
     this.catalogue = parts.catalogue
-    this.#joinServer = parts.joinServer
   }
 
   static async start(init: CloudSessionInit, c: CloudSessionComponents): Promise<CloudSession> {
@@ -93,12 +91,7 @@ export class CloudSession {
       },
       { logger: logger.child({ part: 'overlay' }) },
     )
-    let joinServer: Awaited<ReturnType<typeof createJoinServer>> | undefined
     try {
-      joinServer = await createJoinServer(
-        { privateKey: c.privateKey, host: config.host, port: config.joinPort, onJoin: init.onJoinRequest },
-        { logger: logger.child({ part: 'join' }) },
-      )
       let membership: Membership | undefined
       const gossip = new Gossip(
         { fanout: config.timing.gossipFanout, syncIntervalMs: config.timing.syncIntervalMs },
@@ -125,7 +118,14 @@ export class CloudSession {
             resources: await init.describeResources(),
           }),
         },
-        { overlay, gossip, privateKey: c.privateKey, selfId: c.selfId, logger: logger.child({ part: 'membership' }), clock: c.clock },
+        {
+          overlay,
+          gossip,
+          privateKey: c.privateKey,
+          selfId: c.selfId,
+          logger: logger.child({ part: 'membership' }),
+          clock: c.clock,
+        },
       )
       const catalogue = new Catalogue(
         { timing: config.timing, microCloud: () => config.microCloud, defaultHost: () => init.advertiseHost },
@@ -138,7 +138,7 @@ export class CloudSession {
           store: c.serviceStore,
         },
       )
-      const session = new CloudSession({ overlay, gossip, membership, catalogue, joinServer })
+      const session = new CloudSession({ overlay, gossip, membership, catalogue })
       for (const name of MEMBER_EVENTS) {
         session.#unsubscribe.push(membership.events.on(name, (payload) => c.events.emit(name, payload)))
       }
@@ -148,26 +148,29 @@ export class CloudSession {
       await gossip.start()
       await membership.start(cloud.peers)
       await catalogue.start()
+      // Public services of this node are mirrored to DNS-SD on its LAN, never from a loopback-only node.
+      if (config.mdns && !isLoopbackHost(config.host)) {
+        session.#mirror = createDnsSdMirror(
+          { hostName: `${config.name}-${c.selfId.slice(-8)}`, interfaceAddress: init.advertiseHost },
+          { catalogue, logger: logger.child({ part: 'dns-sd' }) },
+        )
+        session.#mirror.start()
+      }
       return session
     } catch (err) {
-      await joinServer?.stop().catch(() => {})
       await overlay.stop().catch(() => {})
       throw err
     }
   }
 
-  joinAddresses(): string[] {
-    return this.#joinServer.addresses()
-  }
-
   /** Stops the session; with `leave`, tells the other members first (graceful leave). */
   async stop(options: { leave: boolean }): Promise<void> {
+    await this.#mirror?.stop().catch(() => {})
     this.catalogue.stop()
     if (options.leave) await this.membership.leave().catch(() => {})
     this.membership.stop()
     this.gossip.stop()
     for (const off of this.#unsubscribe) off()
-    await this.#joinServer.stop().catch(() => {})
     await this.overlay.stop()
   }
 }

@@ -25,7 +25,8 @@ export async function loadCloud(dataDir: DataDir): Promise<CloudFile | undefined
   const raw = await readJsonIfExists(dataDir.cloud)
   if (raw === undefined) return undefined
   const parsed = CloudFileSchema.safeParse(raw)
-  if (!parsed.success) throw new CloudyError('INVALID_INPUT', `${dataDir.cloud} is invalid: ${z.prettifyError(parsed.error)}`)
+  if (!parsed.success)
+    throw new CloudyError('INVALID_INPUT', `${dataDir.cloud} is invalid: ${z.prettifyError(parsed.error)}`)
   decodeCloudKey(parsed.data.key)
   return parsed.data
 }

@@ -19,7 +19,11 @@ export const TimingSchema = z.object({
   recordRefreshMs: z.number().int().positive().default(30_000),
   serviceTtlMs: z.number().int().positive().default(90_000),
   healthCheckIntervalMs: z.number().int().positive().default(10_000),
-  deadRetentionMs: z.number().int().positive().default(24 * 3_600_000),
+  deadRetentionMs: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3_600_000),
 })
 export type Timing = z.infer<typeof TimingSchema>
 
@@ -29,8 +33,8 @@ export const ConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   /** the address other nodes reach this one on; defaults to host (or the first LAN address for 0.0.0.0) */
   advertiseHost: z.string().min(1).optional(),
-  p2pPort: port.default(0),
-  joinPort: port.default(0),
+  p2pPort: port.default(7781),
+  joinPort: port.default(7782),
   apiHost: z.string().min(1).default('127.0.0.1'),
   apiPort: port.default(7780),
   microCloud: z.string().min(1).max(63).default('default'),
@@ -38,7 +42,9 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   timing: TimingSchema.default(TimingSchema.parse({})),
   /** built-in services switched on, with their options */
-  services: z.record(z.string(), z.object({ enabled: z.boolean(), options: z.record(z.string(), z.unknown()) })).default({}),
+  services: z
+    .record(z.string(), z.object({ enabled: z.boolean(), options: z.record(z.string(), z.unknown()) }))
+    .default({}),
 })
 export type Config = z.infer<typeof ConfigSchema>
 export type ConfigInput = z.input<typeof ConfigSchema>

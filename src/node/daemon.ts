@@ -1,6 +1,6 @@
 import { unlink } from 'node:fs/promises'
-import { createApiServer } from '../api/server.ts'
 import { createAuthStore } from '../api/auth-store.ts'
+import { createApiServer } from '../api/server.ts'
 import { encodeCloudKey, generateCloudKey, newCloudId } from '../net/cloud-key.ts'
 import { writeJsonAtomic } from '../util/atomic-file.ts'
 import { createLogger } from '../util/logger.ts'
@@ -8,13 +8,14 @@ import { VERSION } from '../util/version.ts'
 import { loadCloud, saveCloud } from './cloud-state.ts'
 import { type Config, loadConfig } from './config.ts'
 import { acquireLock, DataDir } from './data-dir.ts'
-import { initNode } from './offline.ts'
 import { loadOrCreateIdentity, nodeIdOf } from './identity.ts'
 import { Node } from './node.ts'
+import { initNode } from './offline.ts'
 
 export interface StartOptions {
   host?: string
   p2pPort?: number
+  joinPort?: number
   apiPort?: number
   apiHost?: string
   name?: string
@@ -50,6 +51,7 @@ export async function startDaemon(dataDirPath: string, options: StartOptions = {
       ...stored,
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.p2pPort !== undefined ? { p2pPort: options.p2pPort } : {}),
+      ...(options.joinPort !== undefined ? { joinPort: options.joinPort } : {}),
       ...(options.apiPort !== undefined ? { apiPort: options.apiPort } : {}),
       ...(options.apiHost !== undefined ? { apiHost: options.apiHost } : {}),
     }
@@ -68,9 +70,15 @@ export async function startDaemon(dataDirPath: string, options: StartOptions = {
     const privateKey = await loadOrCreateIdentity(dataDir)
     const selfId = nodeIdOf(privateKey)
     let api = { port: config.apiPort, url: '' }
-    const node = new Node({ dataDir, config, version: VERSION, api: () => api }, { privateKey, selfId, logger })
+    const node = new Node(
+      { dataDir, config, version: VERSION, api: () => api },
+      { privateKey, selfId, logger },
+    )
     const auth = await createAuthStore(dataDir)
-    const server = await createApiServer({ version: VERSION }, { node, auth, logger: logger.child({ part: 'api' }) })
+    const server = await createApiServer(
+      { version: VERSION },
+      { node, auth, logger: logger.child({ part: 'api' }) },
+    )
     await server.listen({ host: config.apiHost, port: config.apiPort })
     const address = server.server.address()
     const port = typeof address === 'object' && address ? address.port : config.apiPort
@@ -92,6 +100,7 @@ export async function startDaemon(dataDirPath: string, options: StartOptions = {
         stopping ??= (async () => {
           await server.close().catch(() => {})
           await node.stop().catch((err: Error) => logger.warn({ err }, 'node stop failed'))
+          await auth.flush().catch((err: Error) => logger.warn({ err }, 'saving the auth state failed'))
           await unlink(dataDir.daemon).catch(() => {})
           await release()
           logger.info('Cloudy node stopped')

@@ -5,7 +5,7 @@ import type { PublishInput, SearchQuery, ServiceView } from '../catalogue/types.
 import type { MemberView } from '../membership/types.ts'
 import { decodeCloudKey, encodeCloudKey, generateCloudKey, newCloudId } from '../net/cloud-key.ts'
 import { decodeInvite, encodeInvite, hashInviteToken, isInviteExpired } from '../net/invite.ts'
-import { type JoinGrant, requestJoin } from '../net/join-service.ts'
+import { createJoinServer, type JoinGrant, type JoinServer, requestJoin } from '../net/join-service.ts'
 import { createResourceMonitor } from '../resources/monitor.ts'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-file.ts'
 import { CloudyError } from '../util/errors.ts'
@@ -13,7 +13,14 @@ import type { Logger } from '../util/logger.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { BUILTIN_SERVICES, builtinService } from './builtin-services.ts'
 import { CloudSession } from './cloud-session.ts'
-import { type CloudFile, cloudInfo, loadCloud, removeCloud, saveCloud, validateCloudName } from './cloud-state.ts'
+import {
+  type CloudFile,
+  cloudInfo,
+  loadCloud,
+  removeCloud,
+  saveCloud,
+  validateCloudName,
+} from './cloud-state.ts'
 import { type Config, saveConfig } from './config.ts'
 import type { DataDir } from './data-dir.ts'
 import { InviteStore } from './invite-store.ts'
@@ -68,6 +75,7 @@ export class Node implements CloudyNode {
   #config: Config
   #cloud: CloudFile | undefined
   #session: CloudSession | undefined
+  #joinServer: JoinServer | undefined
   #peersTimer: NodeJS.Timeout | undefined
   /** serialises cloud changes (create, join, leave, restarts) */
   #queue: Promise<unknown> = Promise.resolve()
@@ -88,6 +96,15 @@ export class Node implements CloudyNode {
   async start(): Promise<void> {
     await this.#invites.load()
     this.#cloud = await loadCloud(this.#init.dataDir)
+    this.#joinServer = await createJoinServer(
+      {
+        privateKey: this.#c.privateKey,
+        host: this.#config.host,
+        port: this.#config.joinPort,
+        onJoin: (request) => this.#grantJoin(request),
+      },
+      { logger: this.#c.logger.child({ part: 'join' }) },
+    )
     if (this.#cloud) await this.#startSession()
     this.#peersTimer = setInterval(() => void this.#savePeers(), 10_000)
     this.#peersTimer.unref()
@@ -99,6 +116,7 @@ export class Node implements CloudyNode {
     await this.#serial(async () => {
       await this.#savePeers()
       await this.#stopSession(true)
+      await this.#joinServer?.stop()
     })
   }
 
@@ -163,7 +181,10 @@ export class Node implements CloudyNode {
     }
     return this.#serial(async () => {
       if (this.#cloud?.id === invite.cloudId && !options.force) {
-        throw new CloudyError('ALREADY_MEMBER', `this node is already a member of the cloud "${invite.cloudName}"`)
+        throw new CloudyError(
+          'ALREADY_MEMBER',
+          `this node is already a member of the cloud "${invite.cloudName}"`,
+        )
       }
       this.#refuseIfMember(options.force, 'join another cloud')
       // Run the handshake before leaving the current cloud, so a failed join leaves nothing changed.
@@ -197,7 +218,7 @@ export class Node implements CloudyNode {
 
   async createInvite(options: { expiresInMs?: number } = {}): Promise<CreatedInvite> {
     const cloud = this.#requireCloud()
-    const session = this.#requireSession()
+    const joinAddrs = this.#joinServer?.addresses() ?? []
     const expiresInMs = options.expiresInMs ?? DEFAULT_INVITE_TTL_MS
     const token = randomBytes(32).toString('base64url')
     const view = await this.#invites.add(cloud.id, hashInviteToken(token), expiresInMs)
@@ -207,7 +228,7 @@ export class Node implements CloudyNode {
       cloudName: cloud.name,
       token,
       peer: this.#c.selfId,
-      addrs: session.joinAddresses(),
+      addrs: joinAddrs,
       expiresAt: view.expiresAt,
     })
     this.events.emit('invite:created', view)
@@ -252,7 +273,10 @@ export class Node implements CloudyNode {
     const def = builtinService(name)
     const parsed = def.parseOptions(options)
     return this.#serial(async () => {
-      this.#config = { ...this.#config, services: { ...this.#config.services, [name]: { enabled: true, options: parsed } } }
+      this.#config = {
+        ...this.#config,
+        services: { ...this.#config.services, [name]: { enabled: true, options: parsed } },
+      }
       await saveConfig(this.#init.dataDir, this.#config)
       if (def.restartsOverlay && this.#session) await this.#restartSession()
       else await this.#publishBuiltins()
@@ -271,8 +295,11 @@ export class Node implements CloudyNode {
         services: { ...this.#config.services, [name]: { enabled: false, options: current?.options ?? {} } },
       }
       await saveConfig(this.#init.dataDir, this.#config)
-      const record = this.#session ? def.record({ p2pPort: this.#p2pPort(), options: current?.options ?? {} }) : undefined
-      if (record) await this.#session?.catalogue.unpublish(record.type, record.port, { builtin: true }).catch(() => {})
+      const record = this.#session
+        ? def.record({ p2pPort: this.#p2pPort(), options: current?.options ?? {} })
+        : undefined
+      if (record)
+        await this.#session?.catalogue.unpublish(record.type, record.port, { builtin: true }).catch(() => {})
       if (def.restartsOverlay && this.#session) await this.#restartSession()
       const view = this.#builtinView(name)
       this.events.emit('builtin:disabled', view)
@@ -282,7 +309,10 @@ export class Node implements CloudyNode {
 
   async setName(name: string): Promise<void> {
     if (!/^[\p{L}\p{N}][\p{L}\p{N}._-]{0,62}$/u.test(name)) {
-      throw new CloudyError('INVALID_INPUT', 'a node name is 1-63 letters, digits, dots, hyphens or underscores')
+      throw new CloudyError(
+        'INVALID_INPUT',
+        'a node name is 1-63 letters, digits, dots, hyphens or underscores',
+      )
     }
     this.#config = { ...this.#config, name }
     await saveConfig(this.#init.dataDir, this.#config)
@@ -315,7 +345,10 @@ export class Node implements CloudyNode {
 
   #requireCloud(): CloudFile {
     if (!this.#cloud) {
-      throw new CloudyError('NOT_MEMBER', 'this node is not in a cloud: `cloudy cloud create NAME` or `cloudy join INVITE`')
+      throw new CloudyError(
+        'NOT_MEMBER',
+        'this node is not in a cloud: `cloudy cloud create NAME` or `cloudy join INVITE`',
+      )
     }
     return this.#cloud
   }
@@ -344,9 +377,9 @@ export class Node implements CloudyNode {
         advertiseHost: advertiseHostOf(this.#config),
         apiPort: api.port,
         version: this.#init.version,
-        roles: () => BUILTIN_SERVICES.filter((d) => this.#config.services[d.name]?.enabled).map((d) => d.name),
+        roles: () =>
+          BUILTIN_SERVICES.filter((d) => this.#config.services[d.name]?.enabled).map((d) => d.name),
         describeResources: () => this.#resources.read(),
-        onJoinRequest: (request) => this.#grantJoin(request),
       },
       {
         privateKey: this.#c.privateKey,
@@ -355,7 +388,8 @@ export class Node implements CloudyNode {
         clock: this.#c.clock,
         events: this.events,
         serviceStore: {
-          load: async () => ((await readJsonIfExists(this.#servicesFile())) as PublishInput[] | undefined) ?? [],
+          load: async () =>
+            ((await readJsonIfExists(this.#servicesFile())) as PublishInput[] | undefined) ?? [],
           save: (services) => writeJsonAtomic(this.#servicesFile(), services),
         },
       },
@@ -404,8 +438,14 @@ export class Node implements CloudyNode {
   }
 
   async #grantJoin(request: { token: string; joiner: string; name: string }): Promise<JoinGrant> {
-    const cloud = this.#requireCloud()
-    const session = this.#requireSession()
+    const cloud = this.#cloud
+    const session = this.#session
+    if (!cloud || !session) {
+      throw new CloudyError(
+        'INVITE_REFUSED',
+        'the inviting node no longer belongs to a cloud; ask a member for a new invite',
+      )
+    }
     const used = await this.#invites.consume(cloud.id, hashInviteToken(request.token), request.joiner)
     this.#c.logger.info({ joiner: request.joiner, name: request.name, invite: used.id }, 'granted a join')
     this.events.emit('invite:used', used)
@@ -413,7 +453,10 @@ export class Node implements CloudyNode {
       cloudId: cloud.id,
       cloudName: cloud.name,
       cloudKey: cloud.key,
-      members: [{ id: this.#c.selfId, addrs: session.overlay.addresses() }, ...session.membership.knownPeers()],
+      members: [
+        { id: this.#c.selfId, addrs: session.overlay.addresses() },
+        ...session.membership.knownPeers(),
+      ],
       settings: cloud.settings,
     }
   }

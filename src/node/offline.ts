@@ -25,7 +25,9 @@ export interface InitResult {
 
 /** A default node name: the host name, cut to what a node name allows. */
 export function defaultNodeName(): string {
-  const name = hostname().replace(/[^\p{L}\p{N}._-]/gu, '-').slice(0, 63)
+  const name = hostname()
+    .replace(/[^\p{L}\p{N}._-]/gu, '-')
+    .slice(0, 63)
   return /^[\p{L}\p{N}]/u.test(name) ? name : `node-${name}`.slice(0, 63)
 }
 
@@ -46,7 +48,10 @@ export async function initNode(
     config = { ...config, name: parseConfig({ ...config, name: options.name }).name }
     await saveConfig(dataDir, config)
   }
-  const auth = await initAuth(dataDir, options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword })
+  const auth = await initAuth(
+    dataDir,
+    options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword },
+  )
   return {
     dataDir: dataDir.root,
     id: nodeIdOf(key),
@@ -59,7 +64,10 @@ export async function initNode(
 async function requireStopped(dataDir: DataDir): Promise<void> {
   const pid = await lockOwner(dataDir)
   if (pid !== undefined) {
-    throw new CloudyError('DATA_DIR_LOCKED', `a daemon (pid ${pid}) runs on ${dataDir.root}: use its API instead`)
+    throw new CloudyError(
+      'DATA_DIR_LOCKED',
+      `a daemon (pid ${pid}) runs on ${dataDir.root}: use its API instead`,
+    )
   }
 }
 

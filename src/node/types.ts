@@ -1,5 +1,5 @@
 import type { CatalogueEvents, PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
-import type { MemberView, MembershipEvents, NodeResources } from '../membership/types.ts'
+import type { MembershipEvents, MemberView, NodeResources } from '../membership/types.ts'
 import type { TypedEmitter } from '../util/typed-emitter.ts'
 
 export interface CloudInfo {

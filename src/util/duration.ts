@@ -1,6 +1,13 @@
 import { CloudyError } from './errors.ts'
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+}
 
 /** Parses "90s", "15m", "24h", "7d", "1h30m" into milliseconds. */
 export function parseDuration(text: string): number {

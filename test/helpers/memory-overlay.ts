@@ -18,7 +18,8 @@ export class MemoryNetwork {
 
   crash(peerId: string): void {
     this.down.add(peerId)
-    for (const [id, node] of this.nodes) if (id !== peerId) node.events.emit('peer:disconnected', { peer: peerId })
+    for (const [id, node] of this.nodes)
+      if (id !== peerId) node.events.emit('peer:disconnected', { peer: peerId })
   }
 
   revive(peerId: string): void {
@@ -45,7 +46,12 @@ export class MemoryOverlay implements Overlay {
     this.handlers.set(protocol, handler)
   }
 
-  async request(peer: string, protocol: string, msg: Message, options: RequestOptions = {}): Promise<Message> {
+  async request(
+    peer: string,
+    protocol: string,
+    msg: Message,
+    options: RequestOptions = {},
+  ): Promise<Message> {
     const target = this.#net.nodes.get(peer)
     if (!target || this.#net.down.has(peer) || this.#net.down.has(this.peerId)) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(options.timeoutMs ?? 50, 50)))
@@ -73,6 +79,9 @@ export class MemoryOverlay implements Overlay {
   }
   connectedPeers(): string[] {
     return [...this.#net.nodes.keys()].filter((p) => p !== this.peerId && !this.#net.down.has(p))
+  }
+  async reserveRelay(): Promise<string[]> {
+    throw new Error('the in-memory network has no relays')
   }
   async ping(): Promise<number> {
     return 0

@@ -1,17 +1,21 @@
 import { z } from 'zod'
+import { SERVICE_TYPE_RE } from '../../catalogue/items.ts'
+import { CLOUD_NAME_RE } from '../../node/cloud-state.ts'
 
 /** No control characters: what a terminal or a log line could misread. */
-const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/u
-const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+const PRINTABLE = /^\P{Cc}*$/u
 
 export const printableText = (max: number) =>
   z.string().max(max).regex(PRINTABLE, 'must not contain control characters')
 
-/** A DNS-SD service type without the underscores: letters, digits and inner hyphens, at most 63. */
+/** A DNS-SD service type without the underscores (RFC 6335), as the catalogue takes it. */
 export const ServiceType = z
   .string()
-  .regex(DNS_LABEL, 'a service type has 1-63 letters, digits or inner hyphens')
-  .describe('service type, e.g. "tahoe-storage" (letters, digits, inner hyphens; at most 63)')
+  .regex(
+    SERVICE_TYPE_RE,
+    'a service type is 1-63 lower-case letters, digits or hyphens, starting with a letter',
+  )
+  .describe('service type, e.g. "tahoe-storage": lower-case letters, digits and hyphens, at most 63')
 
 export const Port = z.number().int().min(1).max(65535)
 
@@ -30,15 +34,23 @@ export const Host = z
 
 export const NodeName = z
   .string()
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, 'a node name has 1-63 letters, digits, ".", "_" or "-"')
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,62}$/u,
+    'a node name is 1-63 letters, digits, dots, hyphens or underscores',
+  )
 
-export const CloudName = printableText(63).min(1)
+export const CloudName = z
+  .string()
+  .trim()
+  .regex(CLOUD_NAME_RE, 'a cloud name is 1-63 letters, digits, spaces, dots, hyphens or underscores')
 
-export const BuiltinName = z.string().regex(DNS_LABEL, 'a built-in service name has 1-63 letters, digits or hyphens')
+export const BuiltinName = z
+  .string()
+  .regex(SERVICE_TYPE_RE, 'a built-in service name is lower-case letters, digits and hyphens, e.g. "storage"')
 
 export const ResourceId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'not a valid id')
 
-export const TxtKey = z
+const TxtKey = z
   .string()
   .min(1)
   .max(63)
@@ -54,13 +66,17 @@ export const TxtQuery = z
   .union([z.string(), z.array(z.string())])
   .transform((value) => (Array.isArray(value) ? value : [value]))
   .pipe(z.array(z.string().regex(/^[^=]+=/, 'a txt filter is key=value')).max(32))
-  .transform((pairs) => Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])))
+  .transform((pairs) =>
+    Object.fromEntries(
+      pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
+  )
   .pipe(TxtRecord)
 
 /** Options of a built-in service; the service validates their meaning. */
 export const ServiceOptions = z.record(z.string().min(1).max(63), z.unknown())
 
-export const ErrorBody = z
+const ErrorBody = z
   .object({
     error: z.object({
       code: z.string().describe('stable error code (docs/errors.md)'),
@@ -68,6 +84,9 @@ export const ErrorBody = z
     }),
   })
   .describe('every 4xx and 5xx response')
+
+/** The answer of a 204. */
+export const NoContent = z.null().describe('no content')
 
 /** The error responses every route may give, for the OpenAPI document. */
 export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const

@@ -2,7 +2,8 @@ import { z } from 'zod'
 
 /**
  * What the routes answer, for the OpenAPI document. The handlers return the node's view types
- * (src/node/types.ts); the compiler checks that they fit these schemas.
+ * (src/node/types.ts); the compiler checks that they fit these schemas. Documented as open objects
+ * (no additionalProperties: false): a view may gain fields before its schema here does.
  */
 
 const Millis = z.number().describe('ms since the Unix epoch')
@@ -14,7 +15,7 @@ export const CloudInfoView = z.object({
   joinedAt: Millis,
 })
 
-export const ResourcesView = z.object({
+const ResourcesView = z.object({
   cpuCores: z.number(),
   load1: z.number(),
   memTotal: z.number(),

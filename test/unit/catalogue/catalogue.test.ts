@@ -23,11 +23,22 @@ describe('service catalogue', () => {
     const [a, , , d] = nodes as [MemoryNode, MemoryNode, MemoryNode, MemoryNode]
     const published: string[] = []
     d.catalogue.events.on('service:published', (s) => published.push(s.type))
-    await a.catalogue.publish({ type: 'web', port: 8080, description: 'Community wiki', txt: { path: '/wiki' } })
+    await a.catalogue.publish({
+      type: 'web',
+      port: 8080,
+      description: 'Community wiki',
+      txt: { path: '/wiki' },
+    })
     await waitFor(() => nodes.every((n) => n.catalogue.search({ type: 'web' }).length === 1))
     const [found] = d.catalogue.search({ type: 'web' })
-    expect(found).toMatchObject({ type: 'web', port: 8080, description: 'Community wiki', nodeName: 'node-1', local: false })
-    expect(found.txt).toEqual({ path: '/wiki' })
+    expect(found).toMatchObject({
+      type: 'web',
+      port: 8080,
+      description: 'Community wiki',
+      nodeName: 'node-1',
+      local: false,
+    })
+    expect(found?.txt).toEqual({ path: '/wiki' })
     expect(published).toEqual(['web'])
     expect(a.saved).toEqual([expect.objectContaining({ type: 'web', port: 8080 })])
 
@@ -64,8 +75,12 @@ describe('service catalogue', () => {
   it('refuses malformed services with a clear error', async () => {
     const { nodes } = await converged(2)
     const a = nodes[0]!
-    await expect(a.catalogue.publish({ type: 'Bad Type!', port: 80 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
-    await expect(a.catalogue.publish({ type: 'web', port: 70000 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(a.catalogue.publish({ type: 'Bad Type!', port: 80 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    })
+    await expect(a.catalogue.publish({ type: 'web', port: 70000 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    })
     await expect(a.catalogue.unpublish('web', 1)).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 })
@@ -91,6 +106,6 @@ describe('service health checks', () => {
     await a.catalogue.publish({ type: 'web', port: 80 })
     await waitFor(() => b.catalogue.search().length === 1)
     const [scanned] = await b.catalogue.scanQuality({ type: 'web' })
-    expect(scanned.quality).toMatchObject({ reachable: true, connectMs: 2.5 })
+    expect(scanned?.quality).toMatchObject({ reachable: true, connectMs: 2.5 })
   })
 })

@@ -14,7 +14,9 @@ describe('membership', () => {
   it('converges: every member knows every other as alive', async () => {
     cloud = await createMemoryCloud(6)
     const { nodes } = cloud
-    await waitFor(() => nodes.every((n) => n.membership.members().filter((m) => m.status === 'alive').length === 6))
+    await waitFor(() =>
+      nodes.every((n) => n.membership.members().filter((m) => m.status === 'alive').length === 6),
+    )
     const names = nodes[3]?.membership.members().map((m) => m.name)
     expect(names).toEqual(['node-1', 'node-2', 'node-3', 'node-4', 'node-5', 'node-6'])
     expect(nodes[0]?.membership.members().filter((m) => m.self)).toHaveLength(1)
@@ -30,7 +32,11 @@ describe('membership', () => {
     nodes[0]!.membership.events.on('member:died', (m) => m.id === victim.id && events.push('died'))
     net.crash(victim.id)
     const others = nodes.filter((n) => n !== victim)
-    await waitFor(() => others.every((n) => n.membership.status(victim.id) === 'dead'), 10_000, 'dead everywhere')
+    await waitFor(
+      () => others.every((n) => n.membership.status(victim.id) === 'dead'),
+      10_000,
+      'dead everywhere',
+    )
     expect(events).toContain('died')
     expect(events.indexOf('suspected')).toBeLessThan(events.indexOf('died'))
   })
@@ -42,7 +48,10 @@ describe('membership', () => {
     const victim = nodes[1]!
     // A short outage: long enough to be suspected, shorter than the suspicion timeout.
     net.down.add(victim.id)
-    await waitFor(() => nodes.some((n) => n !== victim && n.membership.status(victim.id) === 'suspect'), 10_000)
+    await waitFor(
+      () => nodes.some((n) => n !== victim && n.membership.status(victim.id) === 'suspect'),
+      10_000,
+    )
     net.revive(victim.id)
     await waitFor(
       () => nodes.every((n) => n === victim || n.membership.status(victim.id) === 'alive'),
