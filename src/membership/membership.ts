@@ -82,6 +82,12 @@ export class Membership {
   async start(bootstrap: { id: string; addrs: string[] }[]): Promise<void> {
     const { overlay, timing } = { overlay: this.#c.overlay, timing: this.#init.timing }
     await overlay.handle(PROBE_PROTOCOL, (msg) => this.#answerProbe(msg))
+    // A peer found by other means (mDNS on the LAN) holds the cloud key: exchange state with it.
+    overlay.events.on('peer:connected', ({ peer }) => {
+      if (!this.#members.has(peer) && peer !== this.#c.selfId && !this.#stopped) {
+        void this.#c.gossip.syncWith(peer).catch(() => {})
+      }
+    })
     overlay.events.on('peer:disconnected', ({ peer }) => {
       const m = this.#members.get(peer)
       if (m && m.status === 'alive') void this.#probe(peer)

@@ -14,6 +14,7 @@ import type { Logger } from '../util/logger.ts'
 import type { TypedEmitter } from '../util/typed-emitter.ts'
 import type { CloudFile } from './cloud-state.ts'
 import type { Config } from './config.ts'
+import { startRelayReservations } from './relay-reservations.ts'
 import type { NodeEvents } from './types.ts'
 
 const MEMBER_EVENTS = [
@@ -62,6 +63,7 @@ export class CloudSession {
   readonly membership: Membership
   readonly catalogue: Catalogue
   #mirror: DnsSdMirror | undefined
+  #relays: { stop(): void } | undefined
   readonly #unsubscribe: (() => void)[] = []
 
   private constructor(parts: {
@@ -148,6 +150,14 @@ export class CloudSession {
       await gossip.start()
       await membership.start(cloud.peers)
       await catalogue.start()
+      if (config.useRelays && !(config.services.relay?.enabled ?? false)) {
+        session.#relays = startRelayReservations({
+          overlay,
+          catalogue,
+          membership,
+          logger: logger.child({ part: 'relay' }),
+        })
+      }
       // Public services of this node are mirrored to DNS-SD on its LAN, never from a loopback-only node.
       if (config.mdns && !isLoopbackHost(config.host)) {
         session.#mirror = createDnsSdMirror(
@@ -165,6 +175,7 @@ export class CloudSession {
 
   /** Stops the session; with `leave`, tells the other members first (graceful leave). */
   async stop(options: { leave: boolean }): Promise<void> {
+    this.#relays?.stop()
     await this.#mirror?.stop().catch(() => {})
     this.catalogue.stop()
     if (options.leave) await this.membership.leave().catch(() => {})

@@ -39,6 +39,8 @@ export const ConfigSchema = z.object({
   apiPort: port.default(7780),
   microCloud: z.string().min(1).max(63).default('default'),
   mdns: z.boolean().default(true),
+  /** keep a reservation on the cloud's relays so members that cannot reach this node directly can */
+  useRelays: z.boolean().default(true),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   timing: TimingSchema.default(TimingSchema.parse({})),
   /** built-in services switched on, with their options */
