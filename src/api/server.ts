@@ -7,17 +7,21 @@ import type { ApiApp } from './api-app.ts'
 import type { AuthStore } from './auth-store.ts'
 import { installAuthentication } from './authenticate.ts'
 import { installErrorHandling } from './error-handler.ts'
+import { createEventLog } from './event-log.ts'
 import { createLoginLimiter, type LoginLimiterInit } from './login-limiter.ts'
 import { RequestLog } from './request-log.ts'
 import { registerAuthRoutes } from './routes/auth.ts'
 import { registerBuiltinServiceRoutes } from './routes/builtin-services.ts'
 import { registerCloudRoutes } from './routes/cloud.ts'
+import { registerDashboardRoutes } from './routes/dashboard.ts'
 import { registerEventRoutes } from './routes/events.ts'
 import { registerInviteRoutes } from './routes/invites.ts'
 import { registerMetricsRoute } from './routes/metrics.ts'
 import { registerNodeRoutes } from './routes/node.ts'
 import { API_V1 } from './routes/prefix.ts'
+import { registerRecentEventRoutes } from './routes/recent-events.ts'
 import { registerServiceRoutes } from './routes/services.ts'
+import { registerSettingsRoutes } from './routes/settings.ts'
 import { SESSION_COOKIE } from './session-cookie.ts'
 import {
   jsonSerializerCompiler,
@@ -33,6 +37,10 @@ export interface ApiServerInit {
   eventHeartbeatMs?: number
   /** limits on failed logins; defaults 10 per client and 60 in total per minute */
   loginLimits?: LoginLimiterInit
+  /** how many recent node events GET /api/v1/events/recent keeps; default 200 */
+  eventLogSize?: number
+  /** the built dashboard (index.html and assets/); default the package's web/dist */
+  dashboardDir?: string
 }
 
 export interface ApiServerComponents {
@@ -48,7 +56,8 @@ const BODY_LIMIT = 64 * 1024
 
 /**
  * The HTTP API of a node (docs/api.md): a fastify instance, not yet listening. Routes are under
- * /api/v1, plus /metrics; every one but login and the OpenAPI document needs credentials.
+ * /api/v1, plus /metrics; every one but login and the OpenAPI document needs credentials. Every
+ * other GET serves the dashboard (docs/dashboard.md), which is a client of this API.
  */
 export function createApiServer(init: ApiServerInit, components: ApiServerComponents): ApiApp {
   const { node, auth } = components
@@ -64,6 +73,10 @@ export function createApiServer(init: ApiServerInit, components: ApiServerCompon
   app.setSerializerCompiler(jsonSerializerCompiler)
   installErrorHandling(app)
   installAuthentication(app, auth)
+  const eventLog = createEventLog(init.eventLogSize === undefined ? {} : { size: init.eventLogSize }, {
+    node,
+  })
+  app.addHook('onClose', async () => eventLog.close())
 
   app.register(swagger, {
     openapi: {
@@ -89,16 +102,21 @@ export function createApiServer(init: ApiServerInit, components: ApiServerCompon
     const api = scope.withTypeProvider<ZodTypeProvider>()
     registerAuthRoutes(api, { auth, limiter: createLoginLimiter(init.loginLimits) })
     registerNodeRoutes(api, { node })
+    registerSettingsRoutes(api, { node })
     registerCloudRoutes(api, { node })
     registerInviteRoutes(api, { node })
     registerServiceRoutes(api, { node })
     registerBuiltinServiceRoutes(api, { node })
     registerEventRoutes(api, { node }, { heartbeatMs: init.eventHeartbeatMs })
+    registerRecentEventRoutes(api, { log: eventLog })
     registerMetricsRoute(api, { node, registry: components.metrics ?? new Registry() })
     api.get(`${API_V1}/openapi.json`, { config: { public: true }, schema: { hide: true } }, async () =>
       api.swagger(),
     )
   })
+
+  // the dashboard's public pages and assets, outside the API (and its OpenAPI document)
+  registerDashboardRoutes(app, init.dashboardDir === undefined ? {} : { root: init.dashboardDir })
 
   return app
 }

@@ -424,8 +424,9 @@ export class Membership {
         ),
       )
       if (results.some(Boolean)) {
-        // Others reach the target, so the slowness is likely ours (Lifeguard's local health).
-        this.#healthScore = Math.min(MAX_HEALTH_MULTIPLIER, this.#healthScore + 1)
+        // Others reach the target, so the slowness is likely ours (Lifeguard's local health) — unless
+        // this node never reached the target directly: then the path, not this node, is at fault.
+        if (m.lastSeen !== null) this.#healthScore = Math.min(MAX_HEALTH_MULTIPLIER, this.#healthScore + 1)
         return
       }
       if (m.status === 'alive') await this.#claim(target, 'suspect')

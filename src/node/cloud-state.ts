@@ -1,6 +1,13 @@
 import { unlink } from 'node:fs/promises'
 import { z } from 'zod'
-import { cloudKeyFingerprint, decodeCloudKey } from '../net/cloud-key.ts'
+import {
+  cloudKeyFingerprint,
+  decodeCloudKey,
+  encodeCloudKey,
+  generateCloudKey,
+  newCloudId,
+} from '../net/cloud-key.ts'
+import type { JoinGrant } from '../net/join-service.ts'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-file.ts'
 import { CloudyError } from '../util/errors.ts'
 import type { DataDir } from './data-dir.ts'
@@ -20,6 +27,33 @@ const CloudFileSchema = z.object({
   settings: z.record(z.string(), z.unknown()).default({}),
 })
 export type CloudFile = z.infer<typeof CloudFileSchema>
+
+/** A new cloud with a fresh key, of which this node is the first member. */
+export function newCloud(name: string, now: number): CloudFile {
+  return {
+    v: 1,
+    id: newCloudId(),
+    name,
+    key: encodeCloudKey(generateCloudKey()),
+    joinedAt: now,
+    peers: [],
+    settings: {},
+  }
+}
+
+/** The cloud a member granted in the join handshake. */
+export function cloudFromGrant(grant: JoinGrant, now: number): CloudFile {
+  decodeCloudKey(grant.cloudKey)
+  return {
+    v: 1,
+    id: grant.cloudId,
+    name: grant.cloudName,
+    key: grant.cloudKey,
+    joinedAt: now,
+    peers: grant.members,
+    settings: grant.settings,
+  }
+}
 
 export async function loadCloud(dataDir: DataDir): Promise<CloudFile | undefined> {
   const raw = await readJsonIfExists(dataDir.cloud)

@@ -1,11 +1,10 @@
 import { unlink } from 'node:fs/promises'
 import { createAuthStore } from '../api/auth-store.ts'
 import { createApiServer } from '../api/server.ts'
-import { encodeCloudKey, generateCloudKey, newCloudId } from '../net/cloud-key.ts'
 import { writeJsonAtomic } from '../util/atomic-file.ts'
 import { createLogger } from '../util/logger.ts'
 import { VERSION } from '../util/version.ts'
-import { loadCloud, saveCloud } from './cloud-state.ts'
+import { loadCloud, newCloud, saveCloud } from './cloud-state.ts'
 import { type Config, loadConfig } from './config.ts'
 import { acquireLock, DataDir } from './data-dir.ts'
 import { loadOrCreateIdentity, nodeIdOf } from './identity.ts'
@@ -47,31 +46,23 @@ export async function startDaemon(dataDirPath: string, options: StartOptions = {
     const fresh = (await loadConfig(dataDir)) === undefined
     const init = await initNode(dataDir.root, options.name === undefined ? {} : { name: options.name })
     const stored = (await loadConfig(dataDir)) as Config
-    const config: Config = {
-      ...stored,
+    const overrides: Partial<Config> = {
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.p2pPort !== undefined ? { p2pPort: options.p2pPort } : {}),
       ...(options.joinPort !== undefined ? { joinPort: options.joinPort } : {}),
       ...(options.apiPort !== undefined ? { apiPort: options.apiPort } : {}),
       ...(options.apiHost !== undefined ? { apiHost: options.apiHost } : {}),
     }
+    const config: Config = { ...stored, ...overrides }
     if (fresh && (await loadCloud(dataDir)) === undefined) {
-      await saveCloud(dataDir, {
-        v: 1,
-        id: newCloudId(),
-        name: `${config.name} cloud`,
-        key: encodeCloudKey(generateCloudKey()),
-        joinedAt: Date.now(),
-        peers: [],
-        settings: {},
-      })
+      await saveCloud(dataDir, newCloud(`${config.name} cloud`, Date.now()))
     }
     const logger = createLogger({ level: config.logLevel })
     const privateKey = await loadOrCreateIdentity(dataDir)
     const selfId = nodeIdOf(privateKey)
     let api = { port: config.apiPort, url: '' }
     const node = new Node(
-      { dataDir, config, version: VERSION, api: () => api },
+      { dataDir, config: stored, overrides, version: VERSION, api: () => api },
       { privateKey, selfId, logger },
     )
     const auth = await createAuthStore(dataDir)

@@ -3,7 +3,6 @@ import { networkInterfaces } from 'node:os'
 import type { PrivateKey } from '@libp2p/interface'
 import type { PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
 import type { MemberView } from '../membership/types.ts'
-import { decodeCloudKey, encodeCloudKey, generateCloudKey, newCloudId } from '../net/cloud-key.ts'
 import { decodeInvite, encodeInvite, hashInviteToken, isInviteExpired } from '../net/invite.ts'
 import { createJoinServer, type JoinGrant, type JoinServer, requestJoin } from '../net/join-service.ts'
 import { createResourceMonitor } from '../resources/monitor.ts'
@@ -15,8 +14,10 @@ import { BUILTIN_SERVICES, builtinService } from './builtin-services.ts'
 import { CloudSession } from './cloud-session.ts'
 import {
   type CloudFile,
+  cloudFromGrant,
   cloudInfo,
   loadCloud,
+  newCloud,
   removeCloud,
   saveCloud,
   validateCloudName,
@@ -30,6 +31,7 @@ import type {
   CloudyNode,
   CreatedInvite,
   InviteView,
+  ListenSettings,
   NodeEvents,
   NodeStatus,
 } from './types.ts'
@@ -38,7 +40,10 @@ export const DEFAULT_INVITE_TTL_MS = 24 * 3_600_000
 
 export interface NodeInit {
   dataDir: DataDir
+  /** the configuration as stored in the data directory */
   config: Config
+  /** settings given for this run only (`cloudy start --host ...`); never saved */
+  overrides?: Partial<Config>
   version: string
   /** the API's actual port and URL, known once it listens */
   api: () => { port: number; url: string }
@@ -72,7 +77,10 @@ export class Node implements CloudyNode {
   readonly #invites: InviteStore
   readonly #startedAt: number
   readonly #resources: ReturnType<typeof createResourceMonitor>
+  /** the configuration in effect: the stored one with this run's overrides */
   #config: Config
+  /** the configuration as stored; changes go to both, overrides never reach the disk */
+  #stored: Config
   #cloud: CloudFile | undefined
   #session: CloudSession | undefined
   #joinServer: JoinServer | undefined
@@ -83,7 +91,8 @@ export class Node implements CloudyNode {
   constructor(init: NodeInit, components: NodeComponents) {
     this.#init = init
     this.#c = { clock: Date.now, ...components }
-    this.#config = init.config
+    this.#stored = init.config
+    this.#config = { ...init.config, ...init.overrides }
     this.#startedAt = this.#c.clock()
     this.#invites = new InviteStore(init.dataDir, this.#c.clock)
     this.#resources = createResourceMonitor({
@@ -155,15 +164,7 @@ export class Node implements CloudyNode {
     return this.#serial(async () => {
       this.#refuseIfMember(options.force, 'create a new cloud')
       await this.#stopSession(true)
-      const cloud: CloudFile = {
-        v: 1,
-        id: newCloudId(),
-        name: cloudName,
-        key: encodeCloudKey(generateCloudKey()),
-        joinedAt: this.#c.clock(),
-        peers: [],
-        settings: {},
-      }
+      const cloud = newCloud(cloudName, this.#c.clock())
       await saveCloud(this.#init.dataDir, cloud)
       this.#cloud = cloud
       await this.#invites.prune(cloud.id)
@@ -273,11 +274,9 @@ export class Node implements CloudyNode {
     const def = builtinService(name)
     const parsed = def.parseOptions(options)
     return this.#serial(async () => {
-      this.#config = {
-        ...this.#config,
-        services: { ...this.#config.services, [name]: { enabled: true, options: parsed } },
-      }
-      await saveConfig(this.#init.dataDir, this.#config)
+      await this.#updateConfig({
+        services: { ...this.#stored.services, [name]: { enabled: true, options: parsed } },
+      })
       if (def.restartsOverlay && this.#session) await this.#restartSession()
       else await this.#publishBuiltins()
       const view = this.#builtinView(name)
@@ -290,11 +289,9 @@ export class Node implements CloudyNode {
     const def = builtinService(name)
     return this.#serial(async () => {
       const current = this.#config.services[name]
-      this.#config = {
-        ...this.#config,
-        services: { ...this.#config.services, [name]: { enabled: false, options: current?.options ?? {} } },
-      }
-      await saveConfig(this.#init.dataDir, this.#config)
+      await this.#updateConfig({
+        services: { ...this.#stored.services, [name]: { enabled: false, options: current?.options ?? {} } },
+      })
       const record = this.#session
         ? def.record({ p2pPort: this.#p2pPort(), options: current?.options ?? {} })
         : undefined
@@ -314,12 +311,38 @@ export class Node implements CloudyNode {
         'a node name is 1-63 letters, digits, dots, hyphens or underscores',
       )
     }
-    this.#config = { ...this.#config, name }
-    await saveConfig(this.#init.dataDir, this.#config)
+    await this.#updateConfig({ name })
     await this.#session?.membership.announce()
   }
 
+  listenSettings(): ListenSettings {
+    return {
+      host: this.#config.host,
+      savedHost: this.#stored.host,
+      restartRequired: this.#stored.host !== this.#config.host,
+      apiHost: this.#config.apiHost,
+      apiPort: this.#init.api().port,
+    }
+  }
+
+  async setListenHost(host: string): Promise<ListenSettings> {
+    if (!/^[A-Za-z0-9._:%[\]-]{1,253}$/.test(host)) {
+      throw new CloudyError('INVALID_INPUT', 'a listen address is an IP address or a DNS name, e.g. 0.0.0.0')
+    }
+    return this.#serial(async () => {
+      await this.#updateConfig({ host }, { now: false })
+      return this.listenSettings()
+    })
+  }
+
   // --- internals -----------------------------------------------------------------------------
+
+  /** Saves a configuration change; with `now: false` it takes effect at the next start only. */
+  async #updateConfig(change: Partial<Config>, options: { now: boolean } = { now: true }): Promise<void> {
+    this.#stored = { ...this.#stored, ...change }
+    if (options.now) this.#config = { ...this.#config, ...change }
+    await saveConfig(this.#init.dataDir, this.#stored)
+  }
 
   #builtinView(name: string): BuiltinServiceView {
     const def = builtinService(name)
@@ -469,19 +492,6 @@ export class Node implements CloudyNode {
     if (peers.length === 0 || JSON.stringify(peers) === JSON.stringify(cloud.peers)) return
     this.#cloud = { ...cloud, peers }
     await saveCloud(this.#init.dataDir, this.#cloud)
-  }
-}
-
-function cloudFromGrant(grant: JoinGrant, now: number): CloudFile {
-  decodeCloudKey(grant.cloudKey)
-  return {
-    v: 1,
-    id: grant.cloudId,
-    name: grant.cloudName,
-    key: grant.cloudKey,
-    joinedAt: now,
-    peers: grant.members,
-    settings: grant.settings,
   }
 }
 

@@ -1,11 +1,17 @@
 import { hostname } from 'node:os'
 import { initAuth } from '../api/auth-store.ts'
-import { encodeCloudKey, generateCloudKey, newCloudId } from '../net/cloud-key.ts'
 import { decodeInvite, isInviteExpired } from '../net/invite.ts'
 import { requestJoin } from '../net/join-service.ts'
 import { CloudyError } from '../util/errors.ts'
 import { createLogger } from '../util/logger.ts'
-import { type CloudFile, cloudInfo, loadCloud, saveCloud, validateCloudName } from './cloud-state.ts'
+import {
+  cloudFromGrant,
+  cloudInfo,
+  loadCloud,
+  newCloud,
+  saveCloud,
+  validateCloudName,
+} from './cloud-state.ts'
 import { type Config, loadConfig, parseConfig, saveConfig } from './config.ts'
 import { DataDir, lockOwner } from './data-dir.ts'
 import { loadOrCreateIdentity, nodeIdOf } from './identity.ts'
@@ -92,15 +98,7 @@ export async function createCloudOffline(
   await initNode(dataDirPath)
   await requireStopped(dataDir)
   await requireNotMember(dataDir, options.force, 'create a new cloud')
-  const cloud: CloudFile = {
-    v: 1,
-    id: newCloudId(),
-    name: cloudName,
-    key: encodeCloudKey(generateCloudKey()),
-    joinedAt: Date.now(),
-    peers: [],
-    settings: {},
-  }
+  const cloud = newCloud(cloudName, Date.now())
   await saveCloud(dataDir, cloud)
   return cloudInfo(cloud)
 }
@@ -126,15 +124,7 @@ export async function joinCloudOffline(
     { privateKey: key, name: config.name },
     { logger: createLogger({ level: 'warn', name: 'cloudy-join' }) },
   )
-  const cloud: CloudFile = {
-    v: 1,
-    id: grant.cloudId,
-    name: grant.cloudName,
-    key: grant.cloudKey,
-    joinedAt: Date.now(),
-    peers: grant.members,
-    settings: grant.settings,
-  }
+  const cloud = cloudFromGrant(grant, Date.now())
   await saveCloud(dataDir, cloud)
   return cloudInfo(cloud)
 }

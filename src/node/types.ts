@@ -47,6 +47,22 @@ export interface BuiltinServiceView {
   options: Record<string, unknown>
 }
 
+/**
+ * Where the node listens for overlay and service traffic (config `host`). A change is saved at once
+ * and takes effect when the daemon restarts.
+ */
+export interface ListenSettings {
+  /** the address the running node listens on */
+  host: string
+  /** the address saved for the next start */
+  savedHost: string
+  /** the saved address differs from the one in use until the daemon restarts */
+  restartRequired: boolean
+  /** where the HTTP API and the dashboard listen (config `apiHost`, `apiPort`); not changed here */
+  apiHost: string
+  apiPort: number
+}
+
 export interface CloudEvents extends Record<string, unknown> {
   'cloud:created': CloudInfo
   'cloud:joined': CloudInfo
@@ -88,4 +104,7 @@ export interface CloudyNode {
   disableBuiltinService(name: string): Promise<BuiltinServiceView>
 
   setName(name: string): Promise<void>
+  listenSettings(): ListenSettings
+  /** Saves the listen address for the next start; the running node keeps its current one. */
+  setListenHost(host: string): Promise<ListenSettings>
 }

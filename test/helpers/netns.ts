@@ -1,9 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Writable } from 'node:stream'
+import { CLI, prepareNode } from './test-cloud.ts'
 
 /**
  * Network-namespace labs for tests that need real LAN behaviour (multicast, several addresses)
@@ -406,5 +407,75 @@ function isAlive(pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** A Cloudy daemon on a data dir inside a lab namespace, and the CLI run beside it (on that namespace's 127.0.0.1). */
+export interface NamespacedNode {
+  readonly ns: Netns
+  readonly dataDir: string
+  /** the running daemon, once started */
+  readonly daemon: LabProcess | undefined
+  /** runs `cloudy start` (with CLOUDY_WATCHDOG=1); resolves when the daemon says it runs */
+  start(): Promise<void>
+  /** SIGKILL to the daemon's process group: no graceful leave */
+  kill(): Promise<void>
+  /** runs a CLI command on this node's data dir inside its namespace */
+  cli(args: readonly string[], timeoutMs?: number): Promise<ExecResult>
+  /** runs a CLI command with `--json` and parses its output; throws when the command fails */
+  json<T>(args: readonly string[]): Promise<T>
+}
+
+/**
+ * Prepares a data dir under `root` (test timings, ports 0; with `cloud`, a new cloud of that name),
+ * overrides config.json fields with `config` (host, mdns, useRelays, ...), and returns the node in
+ * `ns`, not started. Its daemon is stopped at the lab's dispose.
+ */
+export async function namespacedNode(
+  lab: NetnsLab,
+  ns: Netns,
+  options: { root: string; name: string; cloud?: string; config?: Record<string, unknown> },
+): Promise<NamespacedNode> {
+  const prepared = await prepareNode(
+    options.root,
+    options.name,
+    options.cloud === undefined ? {} : { cloud: options.cloud },
+  )
+  const dataDir = prepared.dataDir
+  const configPath = join(dataDir, 'config.json')
+  const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>
+  await writeFile(
+    configPath,
+    JSON.stringify({ ...config, p2pPort: 0, joinPort: 0, apiPort: 0, ...options.config }, null, 2),
+  )
+  let daemon: LabProcess | undefined
+  const cli = (args: readonly string[], timeoutMs = 20_000) =>
+    lab.exec(ns, process.execPath, [CLI, ...args, '--data-dir', dataDir], { timeoutMs })
+  return {
+    ns,
+    dataDir,
+    get daemon() {
+      return daemon
+    },
+    async start() {
+      daemon = lab.spawn(ns, process.execPath, [CLI, 'start', '--data-dir', dataDir], {
+        ownWatchdog: true,
+        env: { ...process.env, CLOUDY_WATCHDOG: '1' },
+      })
+      await daemon.waitFor(/Cloudy node started/, 30_000)
+    },
+    async kill() {
+      const child = daemon?.child
+      if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      process.kill(-child.pid, 'SIGKILL') // the daemon's process group, which this lab started
+      await exited
+    },
+    cli,
+    async json<T>(args: readonly string[]): Promise<T> {
+      const r = await cli([...args, '--json'])
+      if (r.code !== 0) throw new Error(`cloudy ${args.join(' ')} failed (${r.code}): ${r.stderr.trim()}`)
+      return JSON.parse(r.stdout) as T
+    },
   }
 }

@@ -69,9 +69,9 @@ describe('errors of the node map to status codes through ERROR_CODES', () => {
 })
 
 describe('unknown routes', () => {
-  test('answer 404 NOT_FOUND in JSON, with or without credentials; / is not served yet', async () => {
+  test('answer 404 NOT_FOUND in JSON, with or without credentials', async () => {
     api = await createTestApi()
-    for (const url of ['/', '/api/v1/nope', '/api/v2/status']) {
+    for (const url of ['/api/v1/nope', '/api/v2/status', '/metrics/nope']) {
       const res = await api.app.inject({ method: 'GET', url })
       expect(res.statusCode, url).toBe(404)
       expect(res.json().error.code).toBe('NOT_FOUND')

@@ -6,6 +6,7 @@ import type {
   CloudyNode,
   CreatedInvite,
   InviteView,
+  ListenSettings,
   NodeEvents,
   NodeStatus,
 } from '../../../src/node/types.ts'
@@ -230,6 +231,23 @@ export class FakeNode implements CloudyNode {
 
   async setName(name: string): Promise<void> {
     this.name = name
+  }
+
+  savedHost = '127.0.0.1'
+
+  listenSettings(): ListenSettings {
+    return {
+      host: '127.0.0.1',
+      savedHost: this.savedHost,
+      restartRequired: this.savedHost !== '127.0.0.1',
+      apiHost: '127.0.0.1',
+      apiPort: 7780,
+    }
+  }
+
+  async setListenHost(host: string): Promise<ListenSettings> {
+    this.savedHost = host
+    return this.listenSettings()
   }
 
   #builtin(name: string): BuiltinServiceView {

@@ -39,6 +39,8 @@ test('the OpenAPI document is public and describes every route', () => {
       'GET /api/v1/status',
       'GET /api/v1/nodes',
       'PUT /api/v1/node',
+      'GET /api/v1/node/settings',
+      'PUT /api/v1/node/settings',
       'POST /api/v1/cloud',
       'POST /api/v1/cloud/join',
       'DELETE /api/v1/cloud',
@@ -53,6 +55,7 @@ test('the OpenAPI document is public and describes every route', () => {
       'PUT /api/v1/builtin-services/{name}',
       'DELETE /api/v1/builtin-services/{name}',
       'GET /api/v1/events',
+      'GET /api/v1/events/recent',
       'GET /metrics',
     ].sort(),
   )

@@ -108,3 +108,18 @@ describe('built-in services', () => {
     expect(disabled.json()).toMatchObject({ enabled: false, running: false })
   })
 })
+
+describe('node settings', () => {
+  test('the listen address is saved for the next start; the answer says a restart is needed', async () => {
+    expect((await call('GET', '/api/v1/node/settings')).json()).toMatchObject({
+      host: '127.0.0.1',
+      restartRequired: false,
+    })
+    const res = await call('PUT', '/api/v1/node/settings', { host: '0.0.0.0' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ host: '127.0.0.1', savedHost: '0.0.0.0', restartRequired: true })
+    const bad = await call('PUT', '/api/v1/node/settings', { host: 'not a host' })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error.message).toContain('body.host')
+  })
+})
