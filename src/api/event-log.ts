@@ -1,5 +1,5 @@
 import type { CloudyNode, NodeEvents } from '../node/types.ts'
-import { NODE_EVENT_NAMES, type NodeEventName } from './node-event-names.ts'
+import { NODE_EVENT_NAMES, type NodeEventName } from '../node/types.ts'
 
 /** One node event as the log keeps it. */
 export interface EventLogEntry {

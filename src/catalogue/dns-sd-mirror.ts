@@ -3,7 +3,7 @@ import { isIP, isIPv4 } from 'node:net'
 import { Bonjour, type Service, type ServiceConfig } from 'bonjour-service'
 import type { Logger } from '../util/logger.ts'
 import type { Catalogue } from './catalogue.ts'
-import type { CatalogueEvents, ServiceView } from './types.ts'
+import { type CatalogueEvents, SERVICE_EVENT_NAMES, type ServiceView } from './types.ts'
 
 /** One DNS-SD service instance this node announces on its LAN (docs/catalogue.md, "DNS-SD mirror"). */
 export interface DnsSdAnnouncement {
@@ -24,14 +24,8 @@ export interface DnsSdChange {
   announcement: DnsSdAnnouncement
 }
 
-/** the catalogue events the mirror follows (CatalogueEvents also has a string index signature) */
-export type CatalogueEventName = 'service:published' | 'service:updated' | 'service:removed'
+export type CatalogueEventName = keyof CatalogueEvents
 
-const CATALOGUE_EVENTS = [
-  'service:published',
-  'service:updated',
-  'service:removed',
-] as const satisfies readonly (keyof CatalogueEvents)[]
 /** RFC 6763 §4.1.1: an instance name is at most 63 octets of UTF-8 */
 const MAX_INSTANCE_NAME_BYTES = 63
 /** how many alternative names (`name #2`, `name #3`, ...) to try when another host owns the name */
@@ -222,7 +216,7 @@ class ActiveDnsSdMirror implements DnsSdMirror {
     if (this.#state !== 'new') return
     this.#state = 'started'
     this.#responder = this.#c.responder ?? createBonjourResponder(this.#init, { logger: this.#c.logger })
-    for (const event of CATALOGUE_EVENTS) {
+    for (const event of SERVICE_EVENT_NAMES) {
       this.#off.push(this.#c.catalogue.events.on(event, (view) => this.#apply(event, view)))
     }
     for (const view of this.#c.catalogue.search()) this.#apply('service:published', view)

@@ -57,8 +57,6 @@ export interface SearchQuery {
   txt?: Record<string, string>
 }
 
-export interface CatalogueEvents extends Record<string, unknown> {
-  'service:published': ServiceView
-  'service:updated': ServiceView
-  'service:removed': ServiceView
-}
+export const SERVICE_EVENT_NAMES = ['service:published', 'service:updated', 'service:removed'] as const
+
+export type CatalogueEvents = Record<(typeof SERVICE_EVENT_NAMES)[number], ServiceView>

@@ -61,11 +61,13 @@ export interface MemberView {
   relayed: boolean
 }
 
-export interface MembershipEvents extends Record<string, unknown> {
-  'member:joined': MemberView
-  'member:updated': MemberView
-  'member:suspected': MemberView
-  'member:recovered': MemberView
-  'member:died': MemberView
-  'member:left': MemberView
-}
+export const MEMBER_EVENT_NAMES = [
+  'member:joined',
+  'member:updated',
+  'member:suspected',
+  'member:recovered',
+  'member:died',
+  'member:left',
+] as const
+
+export type MembershipEvents = Record<(typeof MEMBER_EVENT_NAMES)[number], MemberView>

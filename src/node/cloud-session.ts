@@ -2,10 +2,10 @@ import type { PrivateKey } from '@libp2p/interface'
 import { Catalogue } from '../catalogue/catalogue.ts'
 import { createDnsSdMirror, type DnsSdMirror } from '../catalogue/dns-sd-mirror.ts'
 import { probeTcp } from '../catalogue/probe-tcp.ts'
-import type { CatalogueEvents, PublishInput } from '../catalogue/types.ts'
+import { type PublishInput, SERVICE_EVENT_NAMES } from '../catalogue/types.ts'
 import { Gossip } from '../membership/gossip.ts'
 import { Membership } from '../membership/membership.ts'
-import type { MembershipEvents, NodeRecord } from '../membership/types.ts'
+import { MEMBER_EVENT_NAMES, type NodeRecord } from '../membership/types.ts'
 import { decodeCloudKey } from '../net/cloud-key.ts'
 import { createOverlay } from '../net/overlay.ts'
 import { isLoopbackHost } from '../net/peer-address.ts'
@@ -16,20 +16,6 @@ import type { CloudFile } from './cloud-state.ts'
 import type { Config } from './config.ts'
 import { startRelayReservations } from './relay-reservations.ts'
 import type { NodeEvents } from './types.ts'
-
-const MEMBER_EVENTS = [
-  'member:joined',
-  'member:updated',
-  'member:suspected',
-  'member:recovered',
-  'member:died',
-  'member:left',
-] as const satisfies readonly (keyof MembershipEvents)[]
-const SERVICE_EVENTS = [
-  'service:published',
-  'service:updated',
-  'service:removed',
-] as const satisfies readonly (keyof CatalogueEvents)[]
 
 export interface CloudSessionInit {
   cloud: CloudFile
@@ -141,10 +127,10 @@ export class CloudSession {
         },
       )
       const session = new CloudSession({ overlay, gossip, membership, catalogue })
-      for (const name of MEMBER_EVENTS) {
+      for (const name of MEMBER_EVENT_NAMES) {
         session.#unsubscribe.push(membership.events.on(name, (payload) => c.events.emit(name, payload)))
       }
-      for (const name of SERVICE_EVENTS) {
+      for (const name of SERVICE_EVENT_NAMES) {
         session.#unsubscribe.push(catalogue.events.on(name, (payload) => c.events.emit(name, payload)))
       }
       await gossip.start()

@@ -1,5 +1,16 @@
-import type { CatalogueEvents, PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
-import type { MembershipEvents, MemberView, NodeResources } from '../membership/types.ts'
+import {
+  type CatalogueEvents,
+  type PublishInput,
+  SERVICE_EVENT_NAMES,
+  type SearchQuery,
+  type ServiceView,
+} from '../catalogue/types.ts'
+import {
+  MEMBER_EVENT_NAMES,
+  type MembershipEvents,
+  type MemberView,
+  type NodeResources,
+} from '../membership/types.ts'
 import type { TypedEmitter } from '../util/typed-emitter.ts'
 
 export interface CloudInfo {
@@ -63,7 +74,7 @@ export interface ListenSettings {
   apiPort: number
 }
 
-export interface CloudEvents extends Record<string, unknown> {
+export type CloudEvents = {
   'cloud:created': CloudInfo
   'cloud:joined': CloudInfo
   'cloud:left': { id: string; name: string }
@@ -74,7 +85,28 @@ export interface CloudEvents extends Record<string, unknown> {
   'builtin:disabled': BuiltinServiceView
 }
 
+export const CLOUD_EVENT_NAMES = [
+  'cloud:created',
+  'cloud:joined',
+  'cloud:left',
+  'invite:created',
+  'invite:used',
+  'invite:revoked',
+  'builtin:enabled',
+  'builtin:disabled',
+] as const satisfies readonly (keyof CloudEvents)[]
+
 export type NodeEvents = MembershipEvents & CatalogueEvents & CloudEvents
+export type NodeEventName = keyof NodeEvents
+
+/** Every event a node emits, in the order the event stream documents them. */
+export const NODE_EVENT_NAMES = [...MEMBER_EVENT_NAMES, ...SERVICE_EVENT_NAMES, ...CLOUD_EVENT_NAMES] as const
+
+/** Fails to compile, naming the event, when CloudEvents gains an event CLOUD_EVENT_NAMES lacks. */
+type AssertNone<T extends never> = T
+export type _EveryCloudEventListed = AssertNone<
+  Exclude<keyof CloudEvents, (typeof CLOUD_EVENT_NAMES)[number]>
+>
 
 /**
  * What the front-ends (HTTP API, and through it the CLI and dashboard) may do with a running node.

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { CloudyNode, NodeEvents } from '../../node/types.ts'
+import { NODE_EVENT_NAMES, type NodeEventName } from '../../node/types.ts'
 import type { ApiApp } from '../api-app.ts'
-import { NODE_EVENT_NAMES, type NodeEventName } from '../node-event-names.ts'
 import { ERROR_RESPONSES } from '../schemas/fields.ts'
 import { API_V1 } from './prefix.ts'
 

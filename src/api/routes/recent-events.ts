@@ -1,7 +1,7 @@
 import { z } from 'zod'
+import { NODE_EVENT_NAMES } from '../../node/types.ts'
 import type { ApiApp } from '../api-app.ts'
 import type { EventLog } from '../event-log.ts'
-import { NODE_EVENT_NAMES } from '../node-event-names.ts'
 import { ERROR_RESPONSES } from '../schemas/fields.ts'
 import { BuiltinServiceView, CloudInfoView, InviteView, MemberView, ServiceView } from '../schemas/views.ts'
 import { API_V1 } from './prefix.ts'
