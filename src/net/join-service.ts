@@ -8,6 +8,7 @@ import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { z } from 'zod'
 import { CloudyError, isCloudyError } from '../util/errors.ts'
 import type { Logger } from '../util/logger.ts'
+import { announceFilter } from './announce-filter.ts'
 import { CLOUD_ID_RE, decodeCloudKey } from './cloud-key.ts'
 import type { Invite } from './invite.ts'
 import { listenError, listenMultiaddr, parseMultiaddr } from './peer-address.ts'
@@ -110,7 +111,11 @@ export async function createJoinServer(
   const node = await createLibp2p({
     ...joinTransportOptions(init.privateKey),
     start: false,
-    addresses: { listen: [listenMultiaddr(init.host, init.port).toString()] },
+    addresses: {
+      listen: [listenMultiaddr(init.host, init.port).toString()],
+      // invites from a wildcard listener must not send joiners to their own 127.0.0.1
+      announceFilter: announceFilter(init.host),
+    },
     connectionManager: {
       maxConnections: JOIN_DEFAULTS.maxConnections,
       // libp2p's own per-host connection rate limit stays above the join limit, which answers clearly

@@ -1,8 +1,8 @@
 import '../util/polyfill.ts'
+import { networkInterfaces } from 'node:os'
 import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { type Identify, identify } from '@libp2p/identify'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
-import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { type Ping, ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
@@ -13,10 +13,15 @@ import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { CloudyError, isCloudyError } from '../util/errors.ts'
 import type { Logger } from '../util/logger.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
+import { announceFilter } from './announce-filter.ts'
 import { startBootstrapDialer } from './bootstrap-dialer.ts'
 import { cloudKeyFingerprint, validateCloudKey } from './cloud-key.ts'
 import { createHandshakeWatch } from './handshake-watch.ts'
 import { withKeyCheck } from './key-check.ts'
+import { type LanDiscovery, startLanDiscovery } from './lan-discovery.ts'
+import { type AnnouncedPeer, lanServiceName } from './lan-discovery-records.ts'
+import { chooseLanInterface, type LanInterfaceChoice } from './lan-interface.ts'
+import { openLanMdnsSocket } from './lan-mdns-socket.ts'
 import {
   isCircuitAddress,
   isLoopbackHost,
@@ -46,6 +51,8 @@ export const OVERLAY_DEFAULTS = {
   relayReservationTimeoutMs: 5000,
   maxRelayReservations: 128,
   mdnsIntervalMs: 10_000,
+  /** peers found by mDNS dialled at the same time (a LAN host could announce many fake ones) */
+  mdnsMaxConcurrentDials: 8,
 } as const
 
 export interface OverlayComponents {
@@ -97,7 +104,11 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
     )
     emit('peer:refused', refused)
   })
-  const useMdns = init.mdns && !isLoopbackHost(init.host)
+  // LAN discovery runs on the interface the node listens on, never on a loopback-only node
+  const lanChoice: LanInterfaceChoice | undefined =
+    init.mdns && !isLoopbackHost(init.host) ? chooseLanInterface(init.host, networkInterfaces()) : undefined
+  if (lanChoice && !lanChoice.ok)
+    log.info({ reason: lanChoice.reason }, `LAN discovery off: ${lanChoice.reason}`)
   const transportControl = (c: { transportManager: TransportControl }): TransportControl => ({
     listen: (addrs) => c.transportManager.listen(addrs),
   })
@@ -116,7 +127,11 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
   const node = await createLibp2p({
     start: false,
     privateKey: init.privateKey,
-    addresses: { listen: [listenMultiaddr(init.host, init.port).toString()] },
+    addresses: {
+      listen: [listenMultiaddr(init.host, init.port).toString()],
+      // a wildcard listener must not announce 127.0.0.1: other members would dial their own host
+      announceFilter: announceFilter(init.host),
+    },
     transports: [
       tcp(),
       circuitRelayTransport({ reservationCompletionTimeout: OVERLAY_DEFAULTS.relayReservationTimeoutMs }),
@@ -132,15 +147,6 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
       inboundConnectionThreshold: OVERLAY_DEFAULTS.inboundConnectionsPerHostPerSecond,
       maxIncomingPendingConnections: OVERLAY_DEFAULTS.maxIncomingPendingConnections,
     },
-    peerDiscovery: useMdns
-      ? [
-          mdns({
-            // one service name per cloud, so members of other clouds on the LAN are not dialled
-            serviceTag: `_cloudy-${cloudKeyFingerprint(cloudKey).slice(0, 8)}._udp.local`,
-            interval: OVERLAY_DEFAULTS.mdnsIntervalMs,
-          }),
-        ]
-      : [],
     services,
   })
 
@@ -155,14 +161,20 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
   node.addEventListener('peer:disconnect', (evt) => {
     emit('peer:disconnected', { peer: evt.detail.toString() })
   })
-  if (useMdns) {
-    node.addEventListener('peer:discovery', (evt) => {
-      const peerId = evt.detail.id
-      if (peerId.equals(node.peerId) || node.getConnections(peerId).length > 0) return
-      node.dial(peerId).catch((err: Error) => {
-        log.debug({ peer: peerId.toString(), reason: err.message }, 'could not dial a peer found by mDNS')
-      })
-    })
+  /** Adds the addresses of a member found by mDNS to the peer store and dials it, unless connected. */
+  const discoveryDials = new Set<string>()
+  const dialDiscovered = async ({ peer, addrs }: AnnouncedPeer): Promise<void> => {
+    const peerId = parsePeerId(peer)
+    if (peerId.equals(node.peerId)) return
+    await node.peerStore.merge(peerId, { multiaddrs: addrs.map((addr) => addr.decapsulateCode(CODE_P2P)) })
+    if (node.getConnections(peerId).length > 0 || discoveryDials.has(peer)) return
+    if (discoveryDials.size >= OVERLAY_DEFAULTS.mdnsMaxConcurrentDials) return // the next query finds it again
+    discoveryDials.add(peer)
+    try {
+      await node.dial(peerId)
+    } finally {
+      discoveryDials.delete(peer)
+    }
   }
 
   try {
@@ -176,7 +188,45 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
     { addrs: bootstrapAddrs.filter((addr) => targetPeerOf(addr) !== selfId) },
     { dial: (addr, options) => node.dial(addr, options), logger: log },
   )
-  log.info({ peerId: selfId, addrs: node.getMultiaddrs().map(String), mdns: useMdns }, 'overlay started')
+  const addresses = (): string[] => node.getMultiaddrs().map(String)
+  let lanDiscovery: LanDiscovery | undefined
+  if (lanChoice?.ok) {
+    const { lan } = lanChoice
+    try {
+      lanDiscovery = startLanDiscovery(
+        {
+          // one service name per cloud, so members of other clouds on the LAN are not dialled
+          serviceName: lanServiceName(cloudKeyFingerprint(cloudKey)),
+          peerId: selfId,
+          lan,
+          intervalMs: OVERLAY_DEFAULTS.mdnsIntervalMs,
+        },
+        {
+          logger: log,
+          socket: openLanMdnsSocket({ interfaceAddress: lan.address }),
+          addresses,
+          onPeer: (found) => {
+            dialDiscovered(found).catch((err: Error) => {
+              log.debug({ peer: found.peer, reason: err.message }, 'could not dial a peer found by mDNS')
+            })
+          },
+        },
+      )
+    } catch (err) {
+      log.warn({ err: (err as Error).message, interface: lan.name }, 'could not start LAN discovery')
+    }
+  }
+  log.info(
+    {
+      peerId: selfId,
+      addrs: addresses(),
+      mdns: lanDiscovery !== undefined,
+      ...(lanDiscovery && lanChoice?.ok
+        ? { mdnsInterface: `${lanChoice.lan.name} (${lanChoice.lan.address})` }
+        : {}),
+    },
+    'overlay started',
+  )
 
   /** Runs an operation on a peer under the request timeout and maps failures to CloudyErrors. */
   const withPeer = async <T>(
@@ -217,8 +267,6 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
       })
       return sendRequest(stream, msg, { signal: opts.signal, reply })
     })
-
-  const addresses = (): string[] => node.getMultiaddrs().map(String)
 
   return {
     peerId: selfId,
@@ -302,6 +350,7 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
 
     async stop() {
       bootstrap.stop()
+      await lanDiscovery?.stop()
       await node.stop()
       log.info('overlay stopped')
     },
