@@ -82,6 +82,10 @@ export const claimItemKind: ItemKind<ClaimItem> = {
     if (claim.data.at > now + MAX_CLOCK_SKEW_MS) return undefined
     return { kind: 'claim', by: payload.by, ...claim.data }
   },
-  key: (item) => `claim/${item.subject}/${item.by}`,
+  key: (item) => claimKey(item.subject, item.by),
   version: (item) => [item.incarnation, CLAIM_RANK[item.status]],
+}
+
+export function claimKey(subject: string, by: string): string {
+  return `claim/${subject}/${by}`
 }

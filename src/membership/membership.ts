@@ -9,6 +9,7 @@ import {
   type ClaimItem,
   type ClaimStatus,
   claimItemKind,
+  claimKey,
   type NodeItem,
   nodeItemKind,
 } from './items.ts'
@@ -90,7 +91,7 @@ export class Membership {
     })
     overlay.events.on('peer:disconnected', ({ peer }) => {
       const m = this.#members.get(peer)
-      if (m && m.status === 'alive') void this.#probe(peer)
+      if (m && (m.status === 'alive' || m.status === 'suspect')) void this.#probe(peer)
     })
     for (const peer of bootstrap) {
       if (peer.id !== this.#c.selfId) await overlay.addPeerAddresses(peer.id, peer.addrs).catch(() => {})
@@ -341,7 +342,13 @@ export class Membership {
     const m = this.#members.get(subject)
     if (this.#stopped || m === undefined) return
     if (status === 'dead' && m.status !== 'suspect') return
-    if (status === 'suspect' && m.status !== 'alive') return
+    // A suspicion another member raised is confirmed by this node's own claim (Lifeguard counts
+    // independent suspicions to shorten the timeout), but each member claims once per incarnation.
+    if (status === 'suspect') {
+      if (m.status !== 'alive' && m.status !== 'suspect') return
+      const mine = this.#c.gossip.get<ClaimItem>(claimKey(subject, this.#c.selfId))
+      if (mine && mine.incarnation >= m.record.incarnation) return
+    }
     this.#c.logger.info({ member: subject, name: m.record.name, status }, `declaring a member ${status}`)
     const claim: ClaimItem = {
       kind: 'claim',
@@ -429,7 +436,7 @@ export class Membership {
         if (m.lastSeen !== null) this.#healthScore = Math.min(MAX_HEALTH_MULTIPLIER, this.#healthScore + 1)
         return
       }
-      if (m.status === 'alive') await this.#claim(target, 'suspect')
+      await this.#claim(target, 'suspect')
     } finally {
       this.#probing.delete(target)
     }
