@@ -304,6 +304,9 @@ export class Membership {
       m.statusSince = this.#c.clock()
     }
     this.#manageSuspicion(m, claims)
+    // Check a fresh suspicion at once: a confirmation shortens the timeout (and a member that answers
+    // is left for its own refutation to clear).
+    if (status === 'suspect' && previous === 'alive') void this.#probe(m.record.id)
     const view = this.#view(m, this.#c.clock())
     if (previous === status) {
       this.events.emit('member:updated', view)
