@@ -48,7 +48,13 @@ export function spawnDaemon(selfCommand: readonly string[], init: DaemonProcessI
   ]
   let child: ChildProcess
   try {
-    child = spawn(command, args, { stdio: ['ignore', log, log], detached: true })
+    // The child's stdin is a pipe this process holds: with the watchdog on, the node stops when the
+    // pipe closes, so no node outlives the demo, even when the demo is killed with SIGKILL.
+    child = spawn(command, args, {
+      stdio: ['pipe', log, log],
+      detached: true,
+      env: { ...process.env, CLOUDY_WATCHDOG: '1' },
+    })
   } finally {
     closeSync(log)
   }
