@@ -30,45 +30,43 @@ function gone(pid: number): boolean {
 
 /** Runs `cloudy demo --nodes 3`, waits until the cloud has formed, sends `signal`, and checks every node exits. */
 async function runDemoUntil(signal: NodeJS.Signals): Promise<number | null> {
-  {
-    const root = await mkdtemp(join(tmpdir(), 'cloudy-demo-'))
-    roots.push(root)
-    const demo = spawn(process.execPath, [CLI, 'demo', '--nodes', '3', '--data-root', root], {
-      // stdin stays open: with the watchdog on, the demo (and its nodes) end when this test dies
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, CLOUDY_WATCHDOG: '1' },
-    })
-    let output = ''
-    demo.stdout.on('data', (d) => (output += d))
-    demo.stderr.on('data', (d) => (output += d))
-    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)))
-    try {
+  const root = await mkdtemp(join(tmpdir(), 'cloudy-demo-'))
+  roots.push(root)
+  const demo = spawn(process.execPath, [CLI, 'demo', '--nodes', '3', '--data-root', root], {
+    // stdin stays open: with the watchdog on, the demo (and its nodes) end when this test dies
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, CLOUDY_WATCHDOG: '1' },
+  })
+  let output = ''
+  demo.stdout.on('data', (d) => (output += d))
+  demo.stderr.on('data', (d) => (output += d))
+  const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)))
+  try {
+    await eventually(
+      () => (output.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []).length >= 3,
+      'the node URLs',
+      60_000,
+    )
+    for (const name of ['node-1', 'node-2', 'node-3']) {
       await eventually(
-        () => (output.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []).length >= 3,
-        'the node URLs',
-        60_000,
+        async () =>
+          (await nodeApi<MemberView[]>(join(root, name), '/nodes')).filter((m) => m.status === 'alive')
+            .length === 3,
+        `${name} sees the 3 nodes alive`,
       )
-      for (const name of ['node-1', 'node-2', 'node-3']) {
-        await eventually(
-          async () =>
-            (await nodeApi<MemberView[]>(join(root, name), '/nodes')).filter((m) => m.status === 'alive')
-              .length === 3,
-          `${name} sees the 3 nodes alive`,
-        )
-      }
-      const pids = await Promise.all(
-        ['node-1', 'node-2', 'node-3'].map(
-          async (name) =>
-            (JSON.parse(await readFile(join(root, name, 'daemon.json'), 'utf8')) as { pid: number }).pid,
-        ),
-      )
-      demo.kill(signal)
-      const code = await exited
-      for (const pid of pids) await eventually(() => gone(pid), `node process ${pid} exits`)
-      return code
-    } finally {
-      demo.kill('SIGKILL')
     }
+    const pids = await Promise.all(
+      ['node-1', 'node-2', 'node-3'].map(
+        async (name) =>
+          (JSON.parse(await readFile(join(root, name, 'daemon.json'), 'utf8')) as { pid: number }).pid,
+      ),
+    )
+    demo.kill(signal)
+    const code = await exited
+    for (const pid of pids) await eventually(() => gone(pid), `node process ${pid} exits`)
+    return code
+  } finally {
+    demo.kill('SIGKILL')
   }
 }
 
