@@ -167,7 +167,9 @@ export class Gossip {
         this.#c.logger.warn({ peer: from }, 'dropped a gossip item with a bad signature or shape')
         continue
       }
-      if (this.#accept(env as Envelope, payload)) news.push(env as Envelope)
+      // An item straight from its signer went to every member the signer knows: forwarding it again
+      // would multiply the messages by the fanout for nothing. Second-hand news is forwarded.
+      if (this.#accept(env as Envelope, payload) && payload.by !== from) news.push(env as Envelope)
     }
     if (news.length > 0) this.#forward(news, from)
   }

@@ -221,6 +221,8 @@ export class Membership {
         try {
           await this.#c.gossip.syncWith(peer)
           this.#c.logger.info({ peer }, 'synchronised with a member')
+          // Now that this node knows the members, tell every one of them about itself directly.
+          await this.announce()
           return
         } catch (err) {
           this.#c.logger.debug({ peer, err: (err as Error).message }, 'bootstrap sync failed')
