@@ -1,17 +1,13 @@
+import { median, percentile } from '../stats.ts'
+
+export { median, percentile }
+
 /** Latency samples in ms, summarised the way RESULTS.md reports them. */
 export interface Summary {
   n: number
   p50: number
   p99: number
   max: number
-}
-
-/** Nearest-rank percentile (p in 0–100) of unsorted samples; NaN when there are none. */
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN
-  const sorted = [...samples].sort((a, b) => a - b)
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)))
-  return sorted[rank - 1] as number
 }
 
 export function summarize(samples: readonly number[]): Summary {
@@ -21,10 +17,6 @@ export function summarize(samples: readonly number[]): Summary {
     p99: percentile(samples, 99),
     max: samples.length === 0 ? Number.NaN : Math.max(...samples),
   }
-}
-
-export function median(samples: readonly number[]): number {
-  return percentile(samples, 50)
 }
 
 /** "1234 ms" below 10 s, "12.3 s" above; "–" for NaN. */
