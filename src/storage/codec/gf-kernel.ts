@@ -23,4 +23,6 @@ export interface GfKernel {
     outputs: readonly Uint8Array[],
     length: number,
   ): void
+  /** Bytes of working memory the kernel holds between calls (the WebAssembly memory), if any. */
+  memoryBytes?(): number
 }

@@ -45,3 +45,19 @@ export function gfPow(e: number): number {
 export function mulRow(c: number): Uint8Array {
   return MUL.subarray(c << 8, (c << 8) + 256)
 }
+
+/**
+ * The split-nibble tables of `count` coefficients, 32 bytes each: c · x for x = 0..15, then
+ * c · (x << 4) for x = 0..15, so that c · s = lo[s & 15] ^ hi[s >> 4].
+ */
+export function nibbleTables(coefficients: Uint8Array, count: number): Uint8Array {
+  const tables = new Uint8Array(count * 32)
+  for (let i = 0; i < count; i++) {
+    const times = mulRow(coefficients[i]!)
+    for (let x = 0; x < 16; x++) {
+      tables[i * 32 + x] = times[x]!
+      tables[i * 32 + 16 + x] = times[x << 4]!
+    }
+  }
+  return tables
+}

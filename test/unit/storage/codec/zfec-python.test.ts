@@ -6,11 +6,12 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createZfec } from '../../../../src/storage/codec/zfec.ts'
 import { randomBlocks, randomInt, randomSubset, sameBytes, seededRandom } from './codec-fixture.ts'
+import { ensureWasmBuilt } from './wasm-build.ts'
 
 const run = promisify(execFile)
 const PYTHON = '/usr/bin/python3' // Debian's python3 with python3-zfec, not a pyenv one on PATH
 const SCRIPT = new URL('./zfec-reference.py', import.meta.url).pathname
-const IMPLEMENTATIONS = ['js'] as const
+const IMPLEMENTATIONS = ['js', 'wasm'] as const
 
 interface Case {
   k: number
@@ -54,6 +55,7 @@ describe('zfec compatibility with python3-zfec', () => {
   const reference: { blocks: Uint8Array[]; decoded: Uint8Array[] | undefined }[] = []
 
   beforeAll(async () => {
+    ensureWasmBuilt()
     try {
       await run(PYTHON, ['-c', 'import zfec'])
     } catch (err) {

@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { selectKernel } from '../../../../src/storage/codec/kernels.ts'
+import { simdSupported } from '../../../../src/storage/codec/wasm-kernel.ts'
 import { createZfec } from '../../../../src/storage/codec/zfec.ts'
 import { CloudyError } from '../../../../src/util/errors.ts'
 import { combinations, randomBlocks, randomSubset, sameBytes, seededRandom } from './codec-fixture.ts'
+import { ensureWasmBuilt } from './wasm-build.ts'
 
-const IMPLEMENTATIONS = ['js'] as const
+const IMPLEMENTATIONS = ['js', 'wasm'] as const
+
+beforeAll(ensureWasmBuilt, 60_000)
 const text = (s: string) => new TextEncoder().encode(s)
 const range = (start: number, length: number) => Uint8Array.from({ length }, (_, i) => start + i)
 
@@ -25,6 +30,32 @@ function expectDecodes(
     }
   }
 }
+
+describe('zfec implementation choice', () => {
+  it('uses WebAssembly SIMD by default where the runtime has it', () => {
+    expect(simdSupported()).toBe(true) // Node 20 has it; the js fallback is tested below on its own
+    expect(createZfec(3, 10).implementation).toBe('wasm')
+  })
+
+  it('keeps the WebAssembly memory bounded whatever the block size', () => {
+    const kernel = selectKernel('wasm')
+    const random = seededRandom(9)
+    for (const [k, n, length] of [
+      [3, 10, 4 << 20],
+      [128, 256, 40_000],
+      [20, 40, 1 << 20],
+    ] as const) {
+      const coder = createZfec(k, n, { implementation: 'wasm' })
+      const blocks = coder.encode(randomBlocks(random, k, length))
+      coder.decode(
+        blocks.slice(n - k),
+        Array.from({ length: k }, (_, i) => n - k + i),
+      )
+    }
+    // chunks of at most 256 KiB of blocks, plus the nibble tables of up to 128×128 coefficients
+    expect(kernel.memoryBytes!()).toBeLessThanOrEqual(1 << 20)
+  })
+})
 
 for (const implementation of IMPLEMENTATIONS) {
   describe(`zfec coder (${implementation})`, () => {
@@ -129,11 +160,16 @@ for (const implementation of IMPLEMENTATIONS) {
       const parity = Array.from({ length: 5 }, () => new Uint8Array(5000).fill(0xaa))
       coder.encodeInto(inputs, parity)
       expect(parity).toEqual(coder.encode(inputs).slice(4))
+      // parity blocks that are unaligned views into one buffer
+      const shared = new Uint8Array(5 * 5000 + 1)
+      const views = [0, 1, 2, 3, 4].map((i) => shared.subarray(1 + i * 5000, 1 + (i + 1) * 5000))
+      coder.encodeInto(inputs, views)
+      expect(views).toEqual(parity)
       // inputs that are views into one larger buffer
       const big = randomBlocks(random, 1, 4 * 777 + 3)[0]!
-      const views = [0, 1, 2, 3].map((i) => big.subarray(3 + i * 777, 3 + (i + 1) * 777))
-      const copies = views.map((v) => v.slice())
-      expect(coder.encode(views)).toEqual(coder.encode(copies))
+      const inputViews = [0, 1, 2, 3].map((i) => big.subarray(3 + i * 777, 3 + (i + 1) * 777))
+      const copies = inputViews.map((v) => v.slice())
+      expect(coder.encode(inputViews)).toEqual(coder.encode(copies))
     })
 
     it('returns received input blocks as given and does not change its arguments', () => {
@@ -148,6 +184,23 @@ for (const implementation of IMPLEMENTATIONS) {
       expect(decoded[1]).toBe(blocks[1])
       expect(inputs).toEqual(saved)
       expect(given).toEqual(savedGiven)
+    })
+
+    it('gives the same blocks when coders of different shapes take turns', () => {
+      const random = seededRandom(13)
+      const a = zfec(3, 10)
+      const b = zfec(5, 8)
+      const inputsA = randomBlocks(random, 3, 3000)
+      const inputsB = randomBlocks(random, 5, 200_000)
+      const first = [a.encode(inputsA), b.encode(inputsB)]
+      const same = (x: Uint8Array[], y: Uint8Array[]) =>
+        x.length === y.length && x.every((b, i) => sameBytes(b, y[i]))
+      for (let t = 0; t < 3; t++) {
+        expect(same(b.encode(inputsB), first[1]!)).toBe(true)
+        expect(same(a.encode(inputsA), first[0]!)).toBe(true)
+        expectDecodes(b, first[1]!, inputsB, [7, 0, 6, 5, 1])
+        expectDecodes(a, first[0]!, inputsA, [8, 4, 2])
+      }
     })
 
     it('decodes many subsets in turn with one coder (decoding matrices are cached)', () => {
