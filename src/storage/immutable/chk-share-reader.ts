@@ -7,10 +7,14 @@ import {
   parseShareHashChain,
   parseShareHeader,
   parseUebLength,
+  SHARE_HASH_ENTRY_SIZE,
   type ShareHeader,
   uebLengthFieldSize,
 } from './share-layout.ts'
 import { type ShareCheckStage, ShareRejectedError } from './share-problem.ts'
+
+/** Tahoe writes log2(N) + 1 <= 9 entries; anything far beyond is a corrupt header, not a reason to read megabytes. */
+const MAX_SHARE_HASH_CHAIN_ENTRIES = 256
 
 /** Runs of wanted hash indexes closer than this many hashes are fetched in one read. */
 const MERGE_GAP = 8
@@ -90,12 +94,12 @@ export class ChkShareReader {
     }
     const { offsets } = header
     const fieldSize = uebLengthFieldSize(header.version)
+    const chainBytes = offsets.uriExtension - offsets.shareHashes
+    if (chainBytes > MAX_SHARE_HASH_CHAIN_ENTRIES * SHARE_HASH_ENTRY_SIZE) {
+      throw this.#reject('header', `share hash chain of ${chainBytes} bytes is implausibly long`)
+    }
     // the share hash chain and the UEB length are adjacent: one read
-    const chainAndLength = await this.read(
-      offsets.shareHashes,
-      offsets.uriExtension - offsets.shareHashes + fieldSize,
-      'share-hashes',
-    )
+    const chainAndLength = await this.read(offsets.shareHashes, chainBytes + fieldSize, 'share-hashes')
     let uebLength: number
     try {
       uebLength = parseUebLength(header.version, chainAndLength.subarray(chainAndLength.length - fieldSize))
