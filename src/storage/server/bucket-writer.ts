@@ -68,7 +68,7 @@ export class BucketWriter {
     },
     lease: StoredLease,
   ): Promise<BucketWriter> {
-    const handle = await open(fields.incomingPath, 'wx', 0o644)
+    const handle = await open(fields.incomingPath, 'wx+', 0o644)
     try {
       await initImmutableContainer(handle, fields.allocatedSize, lease)
     } catch (err) {
