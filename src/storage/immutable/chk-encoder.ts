@@ -130,6 +130,7 @@ class ExactReader {
   readonly #size: number
   #carry: Uint8Array = new Uint8Array(0)
   #read = 0
+  #done = false
 
   constructor(source: PlaintextSource) {
     this.#iterator = source.open()[Symbol.asyncIterator]()
@@ -143,7 +144,10 @@ class ExactReader {
       if (this.#carry.length === 0) {
         signal?.throwIfAborted()
         const next = await this.#iterator.next()
-        if (next.done) throw this.#sizeMismatch(this.#read + at)
+        if (next.done) {
+          this.#done = true
+          throw this.#sizeMismatch(this.#read + at)
+        }
         this.#carry = next.value
         continue
       }
@@ -160,11 +164,21 @@ class ExactReader {
     let extra = this.#carry.length
     while (extra === 0) {
       const next = await this.#iterator.next()
-      if (next.done) return
+      if (next.done) {
+        this.#done = true
+        return
+      }
       extra += next.value.length
     }
-    await this.#iterator.return?.()
+    await this.close()
     throw this.#sizeMismatch(this.#read + extra, true)
+  }
+
+  /** Releases the source (a file handle, a stream) when reading stops early. */
+  async close(): Promise<void> {
+    if (this.#done) return
+    this.#done = true
+    await this.#iterator.return?.()
   }
 
   #sizeMismatch(seen: number, more = false): Error {
@@ -179,8 +193,12 @@ class ExactReader {
 async function readAll(source: PlaintextSource, signal?: AbortSignal): Promise<Uint8Array> {
   const out = new Uint8Array(source.size)
   const reader = new ExactReader(source)
-  await reader.fill(out, signal)
-  await reader.end()
+  try {
+    await reader.fill(out, signal)
+    await reader.end()
+  } finally {
+    await reader.close()
+  }
   return out
 }
 
@@ -199,15 +217,19 @@ async function convergentKey(
     segmentSize,
   })
   const reader = new ExactReader(source)
-  const piece = new Uint8Array(Math.min(HASH_PASS_PIECE, source.size))
-  for (let done = 0; done < source.size; ) {
-    const chunk = piece.subarray(0, Math.min(piece.length, source.size - done))
-    await reader.fill(chunk, init.signal)
-    hasher.update(chunk)
-    done += chunk.length
-    init.onProgress?.({ type: 'plaintext:hashed', bytes: done, size: source.size })
+  try {
+    const piece = new Uint8Array(Math.min(HASH_PASS_PIECE, source.size))
+    for (let done = 0; done < source.size; ) {
+      const chunk = piece.subarray(0, Math.min(piece.length, source.size - done))
+      await reader.fill(chunk, init.signal)
+      hasher.update(chunk)
+      done += chunk.length
+      init.onProgress?.({ type: 'plaintext:hashed', bytes: done, size: source.size })
+    }
+    await reader.end()
+  } finally {
+    await reader.close()
   }
-  await reader.end()
   return hasher.digest()
 }
 
@@ -319,10 +341,11 @@ export async function encodeChk(
       pending.catch(() => {})
     }
     await pending
+    await reader.end()
   } finally {
     await pending?.catch(() => {})
+    await reader.close()
   }
-  await reader.end()
   signal?.throwIfAborted()
 
   const crypttextTree = new HashTree(segmentHashes)

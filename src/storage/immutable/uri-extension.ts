@@ -1,4 +1,4 @@
-import { HASH_SIZE, uriExtensionHash } from '../crypto/hashes.ts'
+import { HASH_SIZE } from '../crypto/hashes.ts'
 import { concatBytes } from '../util/bytes.ts'
 import { readNetstring } from '../util/netstring.ts'
 import { storageError } from '../util/storage-error.ts'
@@ -166,9 +166,6 @@ export function parseUriExtension(bytes: Uint8Array): UriExtension {
   }
   return fields.size > 0 ? { ...ueb, extra: fields } : ueb
 }
-
-/** The tagged hash a CHK cap carries for these UEB bytes. */
-export { uriExtensionHash }
 
 /** Size of the UEB of a file before its hashes are known (they have fixed length). */
 export function uriExtensionSize(

@@ -388,6 +388,27 @@ describe('encoder contract', () => {
     expect(error.name).toBe('AbortError')
   })
 
+  test('the plaintext source is released when the upload stops early', async () => {
+    let released = 0
+    const bytes = new Uint8Array(randomBytes(10 * 4098))
+    const source = {
+      size: bytes.length,
+      async *open() {
+        try {
+          for (let at = 0; at < bytes.length; at += 1000) yield bytes.subarray(at, at + 1000)
+        } finally {
+          released++
+        }
+      },
+    }
+    const failing = { write: async () => Promise.reject(new Error('server went away')) }
+    const error = await caught(
+      encodeChk(source, failing, { convergenceSecret: secret, maxSegmentSize: 4096 }),
+    )
+    expect(error.message).toBe('server went away')
+    expect(released).toBe(2) // the key pass ran to the end, the encoding pass was stopped
+  })
+
   test('an abort stops a download', async () => {
     const plaintext = new Uint8Array(randomBytes(10 * 4098))
     const { result, sink } = await encodeCHK(plaintext)
