@@ -11,16 +11,3 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out
 }
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-/** A plain Uint8Array view of a Buffer (or any Uint8Array subclass) without copying. */
-export function asUint8Array(bytes: Uint8Array): Uint8Array {
-  return bytes.constructor === Uint8Array
-    ? bytes
-    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
-}
