@@ -21,7 +21,7 @@ export interface ErasureCoder {
 export interface ZfecCoder extends ErasureCoder {
   /** which kernel computes the products */
   readonly implementation: 'wasm' | 'js'
-  /** The encoding matrix (n rows of k coefficients, row-major), as zfec's `fec_new` builds it. */
+  /** A copy of the encoding matrix (n rows of k coefficients, row-major), as zfec's `fec_new` builds it. */
   readonly encodeMatrix: Uint8Array
   /**
    * Writes the n-k parity blocks (block numbers k..n-1) into `parity`, blocks the caller owns, each as
@@ -78,6 +78,9 @@ export function createZfec(k: number, n: number, options: ZfecOptions = {}): Zfe
       }
       if (inputs.some((input) => overlaps(input, block))) {
         throw invalid(`parity block ${i} overlaps an input block`)
+      }
+      if (parity.some((other, j) => j < i && overlaps(other, block))) {
+        throw invalid(`parity block ${i} overlaps another parity block`)
       }
     }
     if (n > k) kernel.multiply(parityMatrix, inputs, parity, length)
@@ -141,7 +144,17 @@ export function createZfec(k: number, n: number, options: ZfecOptions = {}): Zfe
     return out
   }
 
-  return { k, n, implementation: kernel.implementation, encodeMatrix, encode, encodeInto, decode }
+  return {
+    k,
+    n,
+    implementation: kernel.implementation,
+    get encodeMatrix() {
+      return encodeMatrix.slice() // a copy: the coder's own must not change
+    },
+    encode,
+    encodeInto,
+    decode,
+  }
 }
 
 /** Checks that every block is a Uint8Array of one length, and returns it. */

@@ -80,6 +80,15 @@ for (const implementation of IMPLEMENTATIONS) {
       ])
     })
 
+    it('exposes the encoding matrix: identity on top, the parity rows zfec uses below', () => {
+      const coder = zfec(3, 10)
+      const matrix = coder.encodeMatrix
+      expect([...matrix.subarray(0, 9)]).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1])
+      expect([...matrix.subarray(9, 15)]).toEqual([0x0f, 0x08, 0x06, 0x2d, 0x30, 0x1c])
+      matrix.fill(0) // a copy: the coder is unaffected
+      expect(coder.encodeMatrix[9]).toBe(0x0f)
+    })
+
     it('is systematic: blocks 0..k-1 are the inputs themselves', () => {
       const inputs = randomBlocks(seededRandom(1), 3, 40)
       const blocks = zfec(3, 10).encode(inputs)
@@ -260,6 +269,11 @@ for (const implementation of IMPLEMENTATIONS) {
         )
         const shared = b()
         expectInvalid(() => coder.encodeInto([shared, b(), b()], [b(), shared]), /parity block 1 overlaps/)
+        const twice = b()
+        expectInvalid(
+          () => coder.encodeInto([b(), b(), b()], [twice, twice]),
+          /overlaps another parity block/,
+        )
       })
 
       it('wrong blocks or block numbers to decode', () => {
