@@ -34,6 +34,8 @@ export interface ApiClient {
   builtinServices(): Promise<BuiltinServiceView[]>
   enableBuiltinService(name: string, options?: Record<string, unknown>): Promise<BuiltinServiceView>
   disableBuiltinService(name: string): Promise<BuiltinServiceView>
+  /** any other route under /api/v1 (the command groups of later services use it) */
+  request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T>
 }
 
 function daemonNotRunning(dataDir: DataDir): CloudyError {
@@ -156,5 +158,6 @@ export async function connectApi(dataDir: DataDir): Promise<ApiClient> {
     enableBuiltinService: (name, options) =>
       call('PUT', `/builtin-services/${segment(name)}`, options === undefined ? {} : { options }),
     disableBuiltinService: (name) => call('DELETE', `/builtin-services/${segment(name)}`),
+    request: (method, path, body, timeoutMs) => call(method, path, body, timeoutMs),
   }
 }

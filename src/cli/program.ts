@@ -4,6 +4,7 @@ import type { CliDeps } from './cli-context.ts'
 import { addCloudCommands } from './cloud.ts'
 import { addNodeCommands } from './node.ts'
 import { addServiceCommands } from './services.ts'
+import { addTorrentCommands } from './torrent.ts'
 
 /** The `cloudy` command line (docs/cli.md). Errors are thrown, never turned into process.exit. */
 export function buildProgram(deps: CliDeps): Command {
@@ -24,5 +25,6 @@ export function buildProgram(deps: CliDeps): Command {
   addNodeCommands(program, deps)
   addCloudCommands(program, deps)
   addServiceCommands(program, deps)
+  addTorrentCommands(program, deps)
   return program
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { SearchQuery } from '../catalogue/types.ts'
+import { CloudyError } from '../util/errors.ts'
 import { connectApi } from './api-client.ts'
 import { collectOption, collectPair, parsePort, parseSizeArg } from './arg-parsers.ts'
 import { type CliDeps, dataDirOf, printJson } from './cli-context.ts'
@@ -108,7 +109,11 @@ export function addServiceCommands(program: Command, deps: CliDeps): void {
         }
         const api = await connectApi(dataDirOf(command))
         const view = await api.enableBuiltinService(name, serviceOptions)
-        io.out(`${view.name} is enabled${view.running ? ' and running' : ''}`)
+        if (view.error !== undefined) {
+          throw new CloudyError('SERVICE_FAILED', `${view.name} is enabled but did not start: ${view.error}`)
+        }
+        const port = view.port === undefined ? '' : ` on port ${view.port}`
+        io.out(`${view.name} is enabled${view.running ? ` and running${port}` : ''}`)
       },
     )
 

@@ -6,11 +6,18 @@ import type { MemberView } from '../membership/types.ts'
 import { decodeInvite, encodeInvite, hashInviteToken, isInviteExpired } from '../net/invite.ts'
 import { createJoinServer, type JoinGrant, type JoinServer, requestJoin } from '../net/join-service.ts'
 import { createResourceMonitor } from '../resources/monitor.ts'
+import type { TorrentsApi } from '../torrents/client/torrent-client.ts'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-file.ts'
 import { CloudyError } from '../util/errors.ts'
 import type { Logger } from '../util/logger.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
-import { BUILTIN_SERVICES, builtinService } from './builtin-services.ts'
+import {
+  BUILTIN_SERVICES,
+  type BuiltinServiceDefinition,
+  builtinService,
+  type RunningBuiltin,
+} from './builtin-services.ts'
+import { TORRENTS_SERVICE, TRACKER_SERVICE, type TrackerApi } from './builtin-torrents.ts'
 import { CloudSession } from './cloud-session.ts'
 import {
   type CloudFile,
@@ -85,6 +92,9 @@ export class Node implements CloudyNode {
   #session: CloudSession | undefined
   #joinServer: JoinServer | undefined
   #peersTimer: NodeJS.Timeout | undefined
+  /** the built-in services with a lifecycle that run, and why the others that are enabled do not */
+  readonly #running = new Map<string, RunningBuiltin>()
+  readonly #builtinErrors = new Map<string, string>()
   /** serialises cloud changes (create, join, leave, restarts) */
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -114,6 +124,9 @@ export class Node implements CloudyNode {
       },
       { logger: this.#c.logger.child({ part: 'join' }) },
     )
+    for (const def of BUILTIN_SERVICES) {
+      if (this.#config.services[def.name]?.enabled) await this.#startBuiltin(def)
+    }
     if (this.#cloud) await this.#startSession()
     this.#peersTimer = setInterval(() => void this.#savePeers(), 10_000)
     this.#peersTimer.unref()
@@ -124,6 +137,7 @@ export class Node implements CloudyNode {
     clearInterval(this.#peersTimer)
     await this.#serial(async () => {
       await this.#savePeers()
+      for (const name of [...this.#running.keys()]) await this.#stopBuiltin(name)
       await this.#stopSession(true)
       await this.#joinServer?.stop()
     })
@@ -277,6 +291,7 @@ export class Node implements CloudyNode {
       await this.#updateConfig({
         services: { ...this.#stored.services, [name]: { enabled: true, options: parsed } },
       })
+      if (def.start) await this.#restartBuiltin(def, parsed)
       if (def.restartsOverlay && this.#session) await this.#restartSession()
       else await this.#publishBuiltins()
       const view = this.#builtinView(name)
@@ -292,11 +307,11 @@ export class Node implements CloudyNode {
       await this.#updateConfig({
         services: { ...this.#stored.services, [name]: { enabled: false, options: current?.options ?? {} } },
       })
-      const record = this.#session
-        ? def.record({ p2pPort: this.#p2pPort(), options: current?.options ?? {} })
-        : undefined
+      const record = this.#session ? this.#recordOf(def, current?.options ?? {}) : undefined
       if (record)
         await this.#session?.catalogue.unpublish(record.type, record.port, { builtin: true }).catch(() => {})
+      await this.#stopBuiltin(name)
+      this.#builtinErrors.delete(name)
       if (def.restartsOverlay && this.#session) await this.#restartSession()
       const view = this.#builtinView(name)
       this.events.emit('builtin:disabled', view)
@@ -348,13 +363,102 @@ export class Node implements CloudyNode {
     const def = builtinService(name)
     const entry = this.#config.services[name]
     const enabled = entry?.enabled ?? false
+    const running = this.#running.get(name)
+    const error = this.#builtinErrors.get(name)
     return {
       name,
       description: def.description,
       enabled,
-      running: enabled && this.#session !== undefined,
+      running: def.start ? running !== undefined : enabled && this.#session !== undefined,
       options: entry?.options ?? {},
+      ...(running && running.port > 0 ? { port: running.port } : {}),
+      ...(error !== undefined && enabled ? { error } : {}),
     }
+  }
+
+  // --- built-in services with a lifecycle (builtin-services.ts) ------------------------------
+
+  torrents(): TorrentsApi {
+    return this.#builtinApi(TORRENTS_SERVICE)
+  }
+
+  tracker(): TrackerApi {
+    return this.#builtinApi(TRACKER_SERVICE)
+  }
+
+  #builtinApi<Api>(def: BuiltinServiceDefinition<Api>): Api {
+    const running = this.#running.get(def.name)
+    if (running) return running.api as Api
+    const error = this.#builtinErrors.get(def.name)
+    if (this.#config.services[def.name]?.enabled && error !== undefined) {
+      throw new CloudyError('SERVICE_FAILED', `the ${def.name} service did not start: ${error}`)
+    }
+    throw new CloudyError(
+      'SERVICE_DISABLED',
+      `the ${def.name} service is not enabled on this node: \`cloudy service enable ${def.name}\``,
+    )
+  }
+
+  async #startBuiltin(def: BuiltinServiceDefinition): Promise<void> {
+    if (!def.start || this.#running.has(def.name)) return
+    const options = this.#config.services[def.name]?.options ?? {}
+    const logger = this.#c.logger.child({ part: def.name })
+    try {
+      const running = await def.start({
+        options,
+        dataDir: this.#init.dataDir.root,
+        host: this.#config.host,
+        advertiseHost: advertiseHostOf(this.#config),
+        logger,
+        events: this.events,
+        memberAddresses: () => this.#memberAddresses(),
+        search: (query) => this.search(query),
+      })
+      this.#running.set(def.name, running)
+      this.#builtinErrors.delete(def.name)
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      this.#builtinErrors.set(def.name, message)
+      logger.error({ err }, `the ${def.name} service failed to start`)
+    }
+  }
+
+  async #stopBuiltin(name: string): Promise<void> {
+    const running = this.#running.get(name)
+    this.#running.delete(name)
+    await running?.stop().catch((err: Error) => this.#c.logger.warn({ err, service: name }, 'stop failed'))
+  }
+
+  /** Enabled again: applies the options in place when the service can, else restarts it. */
+  async #restartBuiltin(def: BuiltinServiceDefinition, options: Record<string, unknown>): Promise<void> {
+    const running = this.#running.get(def.name)
+    if (running?.reconfigure && (await running.reconfigure(options))) return
+    if (running) {
+      const record = this.#recordOf(def, options)
+      if (record)
+        await this.#session?.catalogue.unpublish(record.type, record.port, { builtin: true }).catch(() => {})
+      await this.#stopBuiltin(def.name)
+    }
+    await this.#startBuiltin(def)
+  }
+
+  #recordOf(def: BuiltinServiceDefinition, options: Record<string, unknown>) {
+    const port = this.#running.get(def.name)?.port ?? 0
+    return def.record({ p2pPort: this.#p2pPort(), port, options })
+  }
+
+  /** IP addresses of the live members: their hosts and the addresses in their overlay addresses. */
+  #memberAddresses(): string[] {
+    const out = new Set<string>([advertiseHostOf(this.#config)])
+    for (const m of this.members()) {
+      if (m.status !== 'alive' && m.status !== 'suspect') continue
+      out.add(m.host)
+      for (const addr of m.addrs) {
+        const ip = /^\/ip[46]\/([^/]+)\//.exec(addr)?.[1]
+        if (ip) out.add(ip)
+      }
+    }
+    return [...out]
   }
 
   #refuseIfMember(force: boolean | undefined, what: string): void {
@@ -442,9 +546,9 @@ export class Node implements CloudyNode {
     if (!session) return
     for (const def of BUILTIN_SERVICES) {
       const entry = this.#config.services[def.name]
-      if (!entry?.enabled) continue
-      const record = def.record({ p2pPort: this.#p2pPort(), options: entry.options })
-      await session.catalogue.publish({ ...record, public: false }, { builtin: true })
+      if (!entry?.enabled || (def.start && !this.#running.has(def.name))) continue
+      const record = this.#recordOf(def, entry.options)
+      if (record) await session.catalogue.publish({ ...record, public: false }, { builtin: true })
     }
   }
 

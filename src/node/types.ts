@@ -1,6 +1,8 @@
 import type { PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
 import type { MemberView } from '../membership/types.ts'
+import type { TorrentsApi } from '../torrents/client/torrent-client.ts'
 import type { TypedEmitter } from '../util/typed-emitter.ts'
+import type { TrackerApi } from './builtin-torrents.ts'
 import type {
   BuiltinServiceView,
   CloudInfo,
@@ -39,6 +41,10 @@ export interface CloudyNode {
   listBuiltinServices(): BuiltinServiceView[]
   enableBuiltinService(name: string, options?: Record<string, unknown>): Promise<BuiltinServiceView>
   disableBuiltinService(name: string): Promise<BuiltinServiceView>
+  /** the running BitTorrent client; SERVICE_DISABLED or SERVICE_FAILED when it does not run */
+  torrents(): TorrentsApi
+  /** the running tracker; SERVICE_DISABLED or SERVICE_FAILED when it does not run */
+  tracker(): TrackerApi
 
   setName(name: string): Promise<void>
   listenSettings(): ListenSettings

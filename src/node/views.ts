@@ -1,5 +1,6 @@
 import { type CatalogueEvents, SERVICE_EVENT_NAMES } from '../catalogue/types.ts'
 import { MEMBER_EVENT_NAMES, type MembershipEvents, type NodeResources } from '../membership/types.ts'
+import { TORRENT_EVENT_NAMES, type TorrentEvents } from '../torrents/views.ts'
 
 // What the node's API shows of it: plain data, shared by the server and the dashboard (which must
 // not import anything that needs Node).
@@ -47,6 +48,10 @@ export interface BuiltinServiceView {
   enabled: boolean
   running: boolean
   options: Record<string, unknown>
+  /** the port it listens on, while it runs (services with a lifecycle) */
+  port?: number
+  /** why it is enabled but not running */
+  error?: string
 }
 
 /**
@@ -87,11 +92,16 @@ export const CLOUD_EVENT_NAMES = [
   'builtin:disabled',
 ] as const satisfies readonly (keyof CloudEvents)[]
 
-export type NodeEvents = MembershipEvents & CatalogueEvents & CloudEvents
+export type NodeEvents = MembershipEvents & CatalogueEvents & CloudEvents & TorrentEvents
 export type NodeEventName = keyof NodeEvents
 
 /** Every event a node emits, in the order the event stream documents them. */
-export const NODE_EVENT_NAMES = [...MEMBER_EVENT_NAMES, ...SERVICE_EVENT_NAMES, ...CLOUD_EVENT_NAMES] as const
+export const NODE_EVENT_NAMES = [
+  ...MEMBER_EVENT_NAMES,
+  ...SERVICE_EVENT_NAMES,
+  ...CLOUD_EVENT_NAMES,
+  ...TORRENT_EVENT_NAMES,
+] as const
 
 /** Fails to compile, naming the event, when CloudEvents gains an event CLOUD_EVENT_NAMES lacks. */
 type AssertNone<T extends never> = T

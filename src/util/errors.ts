@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   DATA_DIR_LOCKED: { status: 409, exit: 3, summary: 'another daemon already uses this data directory' },
   DATA_DIR_TOO_NEW: { status: 500, exit: 3, summary: 'the data directory was written by a newer Cloudy' },
   UNAVAILABLE: { status: 503, exit: 9, summary: 'a dependency is unavailable' },
+  SERVICE_DISABLED: { status: 409, exit: 10, summary: 'the built-in service is not enabled on this node' },
+  SERVICE_FAILED: { status: 503, exit: 10, summary: 'the built-in service is enabled but failed to start' },
   INTERNAL: { status: 500, exit: 1, summary: 'an unexpected internal error' },
 } as const satisfies Record<string, { status: number; exit: number; summary: string }>
 

@@ -3,6 +3,7 @@ import { NODE_EVENT_NAMES } from '../../node/types.ts'
 import type { ApiApp } from '../api-app.ts'
 import type { EventLog } from '../event-log.ts'
 import { ERROR_RESPONSES } from '../schemas/fields.ts'
+import { TorrentRemovedView, TorrentView } from '../schemas/torrents.ts'
 import { BuiltinServiceView, CloudInfoView, InviteView, MemberView, ServiceView } from '../schemas/views.ts'
 import { API_V1 } from './prefix.ts'
 
@@ -17,6 +18,8 @@ const EventLogEntryView = z.object({
       CloudInfoView,
       InviteView,
       BuiltinServiceView,
+      TorrentView,
+      TorrentRemovedView,
       z.object({ id: z.string(), name: z.string() }),
     ])
     .describe(

@@ -98,6 +98,8 @@ export const BuiltinServiceView = z.object({
   enabled: z.boolean(),
   running: z.boolean(),
   options: z.record(z.string(), z.unknown()),
+  port: z.number().optional().describe('the port it listens on, while it runs'),
+  error: z.string().optional().describe('why it is enabled but not running'),
 })
 
 export const UserView = z.object({ username: z.string(), role: z.literal('admin') })

@@ -1,5 +1,6 @@
 import type { PublishInput, SearchQuery, ServiceView } from '../../../src/catalogue/types.ts'
 import type { MemberView, NodeResources } from '../../../src/membership/types.ts'
+import type { TrackerApi } from '../../../src/node/builtin-torrents.ts'
 import type {
   BuiltinServiceView,
   CloudInfo,
@@ -10,6 +11,7 @@ import type {
   NodeEvents,
   NodeStatus,
 } from '../../../src/node/types.ts'
+import type { TorrentsApi } from '../../../src/torrents/client/torrent-client.ts'
 import { CloudyError } from '../../../src/util/errors.ts'
 import { TypedEmitter } from '../../../src/util/typed-emitter.ts'
 
@@ -248,6 +250,20 @@ export class FakeNode implements CloudyNode {
   async setListenHost(host: string): Promise<ListenSettings> {
     this.savedHost = host
     return this.listenSettings()
+  }
+
+  /** the torrents and tracker services' interfaces, when a test gives them */
+  torrentsApi: TorrentsApi | undefined
+  trackerApi: TrackerApi | undefined
+
+  torrents(): TorrentsApi {
+    if (!this.torrentsApi) throw new CloudyError('SERVICE_DISABLED', 'the torrents service is not enabled')
+    return this.torrentsApi
+  }
+
+  tracker(): TrackerApi {
+    if (!this.trackerApi) throw new CloudyError('SERVICE_DISABLED', 'the tracker service is not enabled')
+    return this.trackerApi
   }
 
   #builtin(name: string): BuiltinServiceView {

@@ -54,6 +54,18 @@ export function describeEvent(e: NodeEvent): string {
       return `The built-in service ${e.data.name} was switched on`
     case 'builtin:disabled':
       return `The built-in service ${e.data.name} was switched off`
+    case 'torrent:added':
+      return `Torrent “${e.data.name}” was added`
+    case 'torrent:downloaded':
+      return `Torrent “${e.data.name}” finished downloading`
+    case 'torrent:paused':
+      return `Torrent “${e.data.name}” was paused`
+    case 'torrent:resumed':
+      return `Torrent “${e.data.name}” was resumed`
+    case 'torrent:removed':
+      return `Torrent “${e.data.name}” was removed${e.data.deletedData ? ' with its data' : ''}`
+    case 'torrent:failed':
+      return `Torrent “${e.data.name}” stopped: ${e.data.error ?? 'an error'}`
   }
 }
 
