@@ -16,6 +16,8 @@ export const STORAGE_ERROR_KINDS = {
   CORRUPT_SHARE: 'UNAVAILABLE',
   /** fewer good shares than the file needs */
   NOT_ENOUGH_SHARES: 'UNAVAILABLE',
+  /** fewer storage servers than an upload's servers of happiness */
+  NOT_ENOUGH_SERVERS: 'UNAVAILABLE',
   /** a file or share beyond what the format can describe */
   TOO_LARGE: 'PAYLOAD_TOO_LARGE',
 } as const satisfies Record<string, ErrorCode>
