@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import { removeIfEmpty, renameDurable } from './durable-fs.ts'
 import { IMMUTABLE_HEADER_BYTES, initImmutableContainer } from './immutable-container.ts'
 import { constantTimeEqual, type StoredLease } from './lease.ts'
-import { readAt, writeAt } from './random-access-file.ts'
+import { readAt, writevAt } from './random-access-file.ts'
 import { type ByteRange, RangeSet } from './range-set.ts'
 import { storageServerError } from './storage-server-error.ts'
 
@@ -112,28 +112,30 @@ export class BucketWriter {
       )
     }
     let position = offset
-    const put = async (piece: Uint8Array) => {
-      if (position + piece.length > offset + length) {
+    const put = async (parts: Uint8Array[], size: number) => {
+      if (position + size > offset + length) {
         throw storageServerError('BAD_REQUEST', 'the body is longer than its Content-Range')
       }
-      await this.#checkSame(position, piece)
-      await writeAt(this.#handle, IMMUTABLE_HEADER_BYTES + position, piece)
-      position += piece.length
+      if (this.#written.intersect(position, position + size).length > 0) {
+        await this.#checkSame(position, parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts))
+      }
+      await writevAt(this.#handle, IMMUTABLE_HEADER_BYTES + position, parts)
+      position += size
     }
-    if (data instanceof Uint8Array) await put(data)
+    if (data instanceof Uint8Array) await put([data], data.length)
     else {
-      const parts: Uint8Array[] = []
+      let parts: Uint8Array[] = []
       let gathered = 0
       for await (const chunk of data) {
         parts.push(chunk)
         gathered += chunk.length
         if (gathered >= WRITE_PIECE_BYTES) {
-          await put(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts))
-          parts.length = 0
+          await put(parts, gathered)
+          parts = []
           gathered = 0
         }
       }
-      if (gathered > 0) await put(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts))
+      if (gathered > 0) await put(parts, gathered)
     }
     if (position !== offset + length) {
       throw storageServerError('BAD_REQUEST', 'the body is shorter than its Content-Range')

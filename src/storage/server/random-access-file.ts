@@ -24,6 +24,20 @@ export async function writeAt(handle: FileHandle, position: number, data: Uint8A
   }
 }
 
+/** Writes several buffers back to back at `position` with one writev (looping on a short write). */
+export async function writevAt(
+  handle: FileHandle,
+  position: number,
+  parts: readonly Uint8Array[],
+): Promise<void> {
+  let total = 0
+  for (const p of parts) total += p.length
+  const { bytesWritten } = await handle.writev(parts as Uint8Array[], position)
+  if (bytesWritten < total) {
+    await writeAt(handle, position + bytesWritten, Buffer.concat(parts).subarray(bytesWritten))
+  }
+}
+
 export function u32(value: number): Uint8Array {
   const b = Buffer.alloc(4)
   b.writeUInt32BE(value)

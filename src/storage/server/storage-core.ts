@@ -1,4 +1,4 @@
-import { mkdir, open, stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from '../../util/logger.ts'
 import { TypedEmitter } from '../../util/typed-emitter.ts'
@@ -7,9 +7,9 @@ import { BucketWriter, type ShareData, type WriteResult } from './bucket-writer.
 import { writeCorruptionReport } from './corruption-advisories.ts'
 import {
   IMMUTABLE_HEADER_BYTES,
+  IMMUTABLE_LEASE_BYTES,
   ImmutableShareFile,
   immutableContainerSize,
-  isImmutableContainerHeader,
 } from './immutable-container.ts'
 import { KeyedMutex } from './keyed-mutex.ts'
 import {
@@ -20,30 +20,23 @@ import {
   leaseExpiry,
   newStoredLease,
 } from './lease.ts'
-import {
-  MAX_MUTABLE_SHARE_SIZE,
-  MUTABLE_DATA_OFFSET,
-  MutableShareFile,
-  mutableContainerVersion,
-} from './mutable-container.ts'
+import { MAX_MUTABLE_SHARE_SIZE, MUTABLE_DATA_OFFSET, MutableShareFile } from './mutable-container.ts'
 import { commitRewrite, prepareMutableRewrite } from './mutable-rewrite.ts'
-import { readAt } from './random-access-file.ts'
+import { exists, notFoundOr, sharesOfKind } from './share-files.ts'
 import { type ShareReader, shareReader } from './share-reader.ts'
 import { slotReadTestWrite } from './slot-read-test-write.ts'
 import { type DiskFree, diskFree, SpaceAccounting } from './space-accounting.ts'
 import { checkShareNumber, normalizeStorageIndex } from './storage-index.ts'
 import {
-  bucketPath,
   incomingPath,
   loadOrCreateNodeId,
   prepareStorageDirectory,
   type StorageLayout,
   scanShares,
-  shareFilesIn,
   sharePath,
   storageLayout,
 } from './storage-layout.ts'
-import { storageServerError } from './storage-server-error.ts'
+import { storageServerError, storageServerErrorKind } from './storage-server-error.ts'
 import type {
   AllocateRequest,
   AllocateResult,
@@ -56,6 +49,7 @@ import type {
   StorageVersion,
   TestWriteVectors,
 } from './types.ts'
+import { UploadRegistry } from './upload-registry.ts'
 
 /** Tahoe aborts an upload that receives no write for 30 minutes. */
 const DEFAULT_UPLOAD_IDLE_MS = 30 * 60 * 1000
@@ -99,7 +93,7 @@ export class StorageCore {
   readonly #logger: Logger
   readonly #clock: () => number
   readonly #space: SpaceAccounting
-  readonly #uploads = new Map<string, { writer: BucketWriter; timer: NodeJS.Timeout | undefined }>()
+  readonly #uploads: UploadRegistry
   readonly #bucketLock = new KeyedMutex()
   readonly #uploadLock = new KeyedMutex()
   readonly #counters = {
@@ -127,6 +121,21 @@ export class StorageCore {
       layout.shares,
       components.diskFree ?? diskFree,
     )
+    this.#uploads = new UploadRegistry(
+      this.#space,
+      init.uploadIdleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_MS,
+      (writer) => {
+        this.#logger.info(
+          { storageIndex: writer.storageIndex, shareNumber: writer.shareNumber },
+          'idle upload aborted',
+        )
+        void this.#uploadLock
+          .run(UploadRegistry.key(writer.storageIndex, writer.shareNumber), () =>
+            this.#dropUpload(writer, 'idle'),
+          )
+          .catch(() => {})
+      },
+    )
   }
 
   /** Opens (or creates) a storage directory: checks its layout, drops incomplete uploads, counts shares. */
@@ -145,8 +154,8 @@ export class StorageCore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    for (const { writer } of [...this.#uploads.values()]) {
-      await this.#uploadLock.run(this.#uploadKey(writer.storageIndex, writer.shareNumber), () =>
+    for (const writer of this.#uploads.all()) {
+      await this.#uploadLock.run(UploadRegistry.key(writer.storageIndex, writer.shareNumber), () =>
         this.#dropUpload(writer, 'closed'),
       )
     }
@@ -197,7 +206,7 @@ export class StorageCore {
     if (request.uploadSecret.length === 0)
       throw storageServerError('BAD_REQUEST', 'the upload secret is empty')
     return this.#bucketLock.run(si, async () => {
-      const held = await this.#sharesOfKind(si, 'immutable')
+      const held = await sharesOfKind(this.layout, si, 'immutable')
       let available = await this.#space.available()
       const expiresAt = leaseExpiry(this.#clock())
       for (const n of held) {
@@ -209,7 +218,7 @@ export class StorageCore {
             expiresAt,
             mayGrow: (bytes) => bytes <= available,
           })
-          const grown = (file.leaseCount - before) * 72
+          const grown = (file.leaseCount - before) * IMMUTABLE_LEASE_BYTES
           this.#space.shareResized(grown)
           available -= grown
         } finally {
@@ -219,36 +228,41 @@ export class StorageCore {
       const allocated: number[] = []
       for (const n of numbers) {
         if (held.includes(n)) continue
-        const upload = this.#uploads.get(this.#uploadKey(si, n))
+        const upload = this.#uploads.get(si, n)
         if (upload !== undefined) {
-          if (upload.writer.hasUploadSecret(request.uploadSecret)) allocated.push(n)
+          if (upload.hasUploadSecret(request.uploadSecret)) allocated.push(n)
           continue
         }
         if (await exists(sharePath(this.layout, si, n))) continue // a share of the other kind
         const need = immutableContainerSize(size)
         if (need > available) continue
         const path = incomingPath(this.layout, si, n)
-        await mkdir(dirname(path), { recursive: true })
         const lease = newStoredLease(request, {
           ownerNumber: ALLOCATION_LEASE_OWNER,
           expiresAt,
           hashed: true,
         })
-        const writer = await BucketWriter.create(
-          {
-            storageIndex: si,
-            shareNumber: n,
-            allocatedSize: size,
-            incomingPath: path,
-            finalPath: sharePath(this.layout, si, n),
-            uploadSecret: new Uint8Array(request.uploadSecret),
-          },
-          lease,
-        )
-        this.#space.promise(need)
+        const create = async () => {
+          await mkdir(dirname(path), { recursive: true })
+          return BucketWriter.create(
+            {
+              storageIndex: si,
+              shareNumber: n,
+              allocatedSize: size,
+              incomingPath: path,
+              finalPath: sharePath(this.layout, si, n),
+              uploadSecret: new Uint8Array(request.uploadSecret),
+            },
+            lease,
+          )
+        }
+        // an upload of another index with the same prefix may remove the prefix directory meanwhile
+        const writer = await create().catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return create()
+          throw err
+        })
         available -= need
-        this.#uploads.set(this.#uploadKey(si, n), { writer, timer: undefined })
-        this.#armIdleTimer(writer)
+        this.#uploads.add(writer)
         allocated.push(n)
       }
       return { alreadyHave: held, allocated }
@@ -269,8 +283,8 @@ export class StorageCore {
   ): Promise<WriteResult> {
     this.#checkOpen()
     const si = normalizeStorageIndex(storageIndex).text
-    const key = this.#uploadKey(si, shareNumber)
-    const writer = this.#writerFor(si, shareNumber, uploadSecret)
+    const key = UploadRegistry.key(si, shareNumber)
+    const writer = this.#uploads.writerFor(si, shareNumber, uploadSecret)
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length <= 0) {
       throw storageServerError('BAD_REQUEST', 'a write has a non-negative offset and a positive length')
     }
@@ -279,7 +293,7 @@ export class StorageCore {
       const first = writer.writes === 0
       const result = await writer.write(offset, length, data)
       this.#counters.bytesWritten += length
-      this.#armIdleTimer(writer)
+      this.#uploads.touch(writer)
       if (first) this.events.emit('share:write-received', { storageIndex: si, shareNumber, offset, length })
       if (result.complete) await this.#bucketLock.run(si, () => this.#finishUpload(writer))
       return result
@@ -292,21 +306,21 @@ export class StorageCore {
     const si = normalizeStorageIndex(storageIndex).text
     let writer: BucketWriter
     try {
-      writer = this.#writerFor(si, shareNumber, uploadSecret)
+      writer = this.#uploads.writerFor(si, shareNumber, uploadSecret)
     } catch (err) {
-      if ((err as { details?: { kind?: string } }).details?.kind === 'NOT_FOUND') {
-        if ((await this.#sharesOfKind(si, 'immutable')).includes(shareNumber)) {
+      if (storageServerErrorKind(err) === 'NOT_FOUND') {
+        if ((await sharesOfKind(this.layout, si, 'immutable')).includes(shareNumber)) {
           throw storageServerError('ALREADY_COMPLETE', 'this share is complete; it cannot be aborted')
         }
       }
       throw err
     }
-    await this.#uploadLock.run(this.#uploadKey(si, shareNumber), () => this.#dropUpload(writer, 'client'))
+    await this.#uploadLock.run(UploadRegistry.key(si, shareNumber), () => this.#dropUpload(writer, 'client'))
   }
 
   async listImmutableShares(storageIndex: SiInput): Promise<number[]> {
     this.#checkOpen()
-    return this.#sharesOfKind(normalizeStorageIndex(storageIndex).text, 'immutable')
+    return sharesOfKind(this.layout, normalizeStorageIndex(storageIndex).text, 'immutable')
   }
 
   /** A reader of a complete immutable share; NOT_FOUND when there is none. */
@@ -345,7 +359,7 @@ export class StorageCore {
     }
     for (const r of readVector) checkSpan(r.offset, r.size)
     return this.#bucketLock.run(si, async () => {
-      if ((await this.#sharesOfKind(si, 'immutable')).length > 0 || this.#uploadsOf(si) > 0) {
+      if ((await sharesOfKind(this.layout, si, 'immutable')).length > 0 || this.#uploads.countFor(si) > 0) {
         throw storageServerError('WRONG_SHARE_KIND', 'this storage index holds immutable shares')
       }
       const { result, changes } = await slotReadTestWrite(
@@ -382,7 +396,7 @@ export class StorageCore {
 
   async listMutableShares(storageIndex: SiInput): Promise<number[]> {
     this.#checkOpen()
-    return this.#sharesOfKind(normalizeStorageIndex(storageIndex).text, 'mutable')
+    return sharesOfKind(this.layout, normalizeStorageIndex(storageIndex).text, 'mutable')
   }
 
   /** A reader of the current version of a mutable share; NOT_FOUND when there is none. */
@@ -415,8 +429,8 @@ export class StorageCore {
     const si = normalizeStorageIndex(storageIndex).text
     checkLeaseSecrets(lease)
     await this.#bucketLock.run(si, async () => {
-      const immutable = await this.#sharesOfKind(si, 'immutable')
-      const mutable = await this.#sharesOfKind(si, 'mutable')
+      const immutable = await sharesOfKind(this.layout, si, 'immutable')
+      const mutable = await sharesOfKind(this.layout, si, 'mutable')
       if (immutable.length + mutable.length === 0) {
         throw storageServerError('NOT_FOUND', 'no shares are held for this storage index')
       }
@@ -430,17 +444,14 @@ export class StorageCore {
             (await file.addOrRenewLease(lease, { ownerNumber: CLIENT_LEASE_OWNER, expiresAt, mayGrow })) ===
             'added'
           ) {
-            this.#space.shareResized(72)
-            available -= 72
+            this.#space.shareResized(IMMUTABLE_LEASE_BYTES)
+            available -= IMMUTABLE_LEASE_BYTES
           }
         } finally {
           await file.close()
         }
       }
-      if (mutable.length > 0) {
-        const grew = await this.#renewMutableLeases(si, mutable, lease, expiresAt, mayGrow)
-        available -= grew
-      }
+      if (mutable.length > 0) await this.#renewMutableLeases(si, mutable, lease, expiresAt, mayGrow)
     })
   }
 
@@ -452,7 +463,7 @@ export class StorageCore {
     this.#checkOpen()
     const si = normalizeStorageIndex(storageIndex).text
     checkShareNumber(shareNumber)
-    if (!(await this.#sharesOfKind(si, kind)).includes(shareNumber)) {
+    if (!(await sharesOfKind(this.layout, si, kind)).includes(shareNumber)) {
       throw storageServerError('NOT_FOUND', `no such ${kind} share`)
     }
     this.#logger.warn({ kind, storageIndex: si, shareNumber, reason }, 'a client reports a corrupt share')
@@ -475,69 +486,9 @@ export class StorageCore {
     if (this.#closed) throw storageServerError('CLOSED', 'the storage server is closed')
   }
 
-  #uploadKey(si: string, shareNumber: number): string {
-    return `${si}/${shareNumber}`
-  }
-
-  #uploadsOf(si: string): number {
-    let n = 0
-    for (const { writer } of this.#uploads.values()) if (writer.storageIndex === si) n++
-    return n
-  }
-
-  /** The upload of a share: WRONG_UPLOAD_SECRET for another secret, NOT_FOUND when none. */
-  #writerFor(si: string, shareNumber: number, uploadSecret: Uint8Array): BucketWriter {
-    const upload = this.#uploads.get(this.#uploadKey(si, shareNumber))
-    if (upload === undefined) throw storageServerError('NOT_FOUND', 'no upload of this share is in progress')
-    if (!upload.writer.hasUploadSecret(uploadSecret)) {
-      throw storageServerError('WRONG_UPLOAD_SECRET', 'the upload secret does not match this upload')
-    }
-    return upload.writer
-  }
-
-  /** Share numbers of the given kind in shares/ (the container's first bytes tell the kind). */
-  async #sharesOfKind(si: string, kind: ShareKind): Promise<number[]> {
-    const out: number[] = []
-    for (const n of await shareFilesIn(bucketPath(this.layout, si))) {
-      const first = await readFirstBytes(sharePath(this.layout, si, n))
-      if (first === undefined) continue
-      const isKind =
-        kind === 'immutable'
-          ? isImmutableContainerHeader(first)
-          : mutableContainerVersion(first) !== undefined
-      if (isKind) out.push(n)
-    }
-    return out
-  }
-
-  #armIdleTimer(writer: BucketWriter): void {
-    const upload = this.#uploads.get(this.#uploadKey(writer.storageIndex, writer.shareNumber))
-    if (upload === undefined) return
-    if (upload.timer !== undefined) clearTimeout(upload.timer)
-    upload.timer = setTimeout(() => {
-      this.#logger.info(
-        { storageIndex: writer.storageIndex, shareNumber: writer.shareNumber },
-        'idle upload aborted',
-      )
-      void this.#uploadLock
-        .run(this.#uploadKey(writer.storageIndex, writer.shareNumber), () => this.#dropUpload(writer, 'idle'))
-        .catch(() => {})
-    }, this.#init.uploadIdleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_MS)
-    upload.timer.unref()
-  }
-
-  #forget(writer: BucketWriter): void {
-    const key = this.#uploadKey(writer.storageIndex, writer.shareNumber)
-    const upload = this.#uploads.get(key)
-    if (upload?.writer !== writer) return
-    if (upload.timer !== undefined) clearTimeout(upload.timer)
-    this.#uploads.delete(key)
-    this.#space.release(immutableContainerSize(writer.allocatedSize))
-  }
-
   async #dropUpload(writer: BucketWriter, reason: 'client' | 'idle' | 'closed'): Promise<void> {
     if (writer.closed) return
-    this.#forget(writer)
+    this.#uploads.forget(writer)
     await writer.abort()
     this.#counters.uploadsAborted++
     this.events.emit('upload:aborted', {
@@ -552,7 +503,7 @@ export class StorageCore {
       await this.#dropUpload(writer, 'client')
       throw storageServerError('WRITE_CONFLICT', 'another share took this place meanwhile')
     }
-    this.#forget(writer)
+    this.#uploads.forget(writer)
     await writer.finish()
     const size = (await stat(writer.finalPath)).size
     this.#space.shareAdded(size)
@@ -572,8 +523,7 @@ export class StorageCore {
     lease: LeaseRequest,
     expiresAt: number,
     mayGrow: (bytes: number) => boolean,
-  ): Promise<number> {
-    let grew = 0
+  ): Promise<void> {
     for (const n of shares) {
       const path = sharePath(this.layout, si, n)
       const prepared = await prepareMutableRewrite(this.layout.tmp, { path }, async (file) => {
@@ -585,11 +535,8 @@ export class StorageCore {
         })
       })
       await commitRewrite(prepared, path)
-      const delta = prepared.size - prepared.previousSize
-      this.#space.shareResized(delta)
-      grew += delta
+      this.#space.shareResized(prepared.size - prepared.previousSize)
     }
-    return grew
   }
 }
 
@@ -602,37 +549,5 @@ function checkLeaseSecrets(s: LeaseRequest): void {
 function checkSpan(offset: number, size: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(size) || size < 0) {
     throw storageServerError('BAD_REQUEST', 'offsets and sizes are non-negative integers')
-  }
-}
-
-function notFoundOr(err: unknown, message: string): unknown {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR')
-    return storageServerError('NOT_FOUND', message)
-  if ((err as { details?: { kind?: string } }).details?.kind === 'CORRUPT_CONTAINER') {
-    return storageServerError('NOT_FOUND', message)
-  }
-  return err
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function readFirstBytes(path: string): Promise<Uint8Array | undefined> {
-  try {
-    const h = await open(path, 'r')
-    try {
-      return await readAt(h, 0, 32)
-    } finally {
-      await h.close()
-    }
-  } catch {
-    return undefined
   }
 }
