@@ -285,4 +285,31 @@ describe('a Cloudy client against a Cloudy server', () => {
       await gone.close()
     }
   })
+
+  test('a full server allocates nothing and refuses mutable growth with 507', async () => {
+    const small = await startTestServer({ capacity: 1000 })
+    const c = new StorageClient({ nurl: small.nurl })
+    try {
+      expect((await c.version()).availableSpace).toBe(1000)
+      const r = await c.allocateBuckets(storageIndex(), {
+        ...upload(),
+        shareNumbers: [0, 1],
+        allocatedSize: 500,
+      })
+      expect(r).toEqual({ alreadyHave: [], allocated: [0] })
+      const slot = { writeEnabler: secret32(), renewSecret: secret32(), cancelSecret: secret32() }
+      const err = await rejection(
+        c.readTestWrite(
+          storageIndex(),
+          slot,
+          new Map([[0, { test: [], write: [{ offset: 0, data: randomBytes(2000) }], newLength: null }]]),
+          [],
+        ),
+      )
+      expect(err.details?.status).toBe(507)
+    } finally {
+      await c.close()
+      await small.destroy()
+    }
+  })
 })
