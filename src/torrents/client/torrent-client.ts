@@ -137,6 +137,10 @@ export async function startTorrentClient(
     saving = saving.catch(() => {}).then(() => store.save([...entries.values()].map(snapshot)))
     return saving
   }
+  /** saves without waiting; a failure (a full disk) is logged, the state stays in memory */
+  const saveInBackground = () => {
+    save().catch((err: Error) => logger.warn({ reason: err.message }, 'saving the torrents state failed'))
+  }
   /** the record with what the running torrent knows now */
   const snapshot = (e: Entry): StoredTorrent => {
     const t = e.torrent
@@ -193,7 +197,7 @@ export async function startTorrentClient(
       if (entry.torrent !== torrent) return
       if (record.completedAt === null) {
         record.completedAt = clock()
-        void save()
+        saveInBackground()
         emit('torrent:downloaded', view(entry))
       }
     })
@@ -201,7 +205,7 @@ export async function startTorrentClient(
       if (entry.torrent !== torrent) return
       record.error = diskMessage(err)
       logger.warn({ infoHash: record.infoHash, reason: record.error }, 'torrent failed')
-      void deactivate(entry).then(save)
+      void deactivate(entry).then(saveInBackground)
       emit('torrent:failed', view(entry))
     })
   }
@@ -305,8 +309,7 @@ export async function startTorrentClient(
         void api.pause(entry.record.infoHash).catch(() => {})
       }
     }
-    if (ticks % SAVE_EVERY_TICKS === 0)
-      void save().catch((err: Error) => logger.warn({ err }, 'saving torrents failed'))
+    if (ticks % SAVE_EVERY_TICKS === 0) saveInBackground()
   }, TICK_MS)
   ticker.unref()
 
