@@ -96,11 +96,18 @@ async function diskBaseline(dir: string): Promise<number> {
   return (count * CHUNK) / 1e6 / seconds
 }
 
+/** A Markdown table with padded columns (as the repository's formatter writes them). */
+function markdownTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)]
+}
+
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'cloudy-bench-storage-'))
   const { child, nurl } = await startServer(dir)
   const allocator = new StorageClient({ nurl })
-  const rows: string[] = []
+  const rows: string[][] = []
   try {
     const disk = await diskBaseline(dir)
     console.log(`disk: 1 MiB write + fdatasync: ${disk.toFixed(0)} MB/s`)
@@ -143,8 +150,15 @@ async function main() {
     for (const k of cases) {
       const { writes, reads } = samples.get(k) as { writes: number[]; reads: number[] }
       const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ')
-      const row = `| ${k.name} | ${k.c} | ${median(writes).toFixed(0)} | ${median(reads).toFixed(0)} | ${fmt(writes)} | ${fmt(reads)} |`
-      console.log(row)
+      const row = [
+        k.name,
+        String(k.c),
+        median(writes).toFixed(0),
+        median(reads).toFixed(0),
+        fmt(writes),
+        fmt(reads),
+      ]
+      console.log(row.join(' | '))
       rows.push(row)
     }
     const report = [
@@ -155,9 +169,17 @@ async function main() {
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}.`,
       `Disk alone (1 MiB write + fdatasync): ${disk.toFixed(0)} MB/s.`,
       '',
-      '| transport | requests in flight | PATCH MB/s (median) | GET MB/s (median) | PATCH runs | GET runs |',
-      '| --- | --- | --- | --- | --- | --- |',
-      ...rows,
+      ...markdownTable(
+        [
+          'transport',
+          'requests in flight',
+          'PATCH MB/s (median)',
+          'GET MB/s (median)',
+          'PATCH runs',
+          'GET runs',
+        ],
+        rows,
+      ),
       '',
     ].join('\n')
     if (values['write-results']) {
