@@ -46,6 +46,17 @@ registerPage({
   component: EventsPage,
 })
 registerPage({
+  id: 'torrents',
+  title: 'Torrents',
+  path: '/torrents',
+  group: 'services',
+  icon: 'torrents',
+  order: 40,
+  available: (cloud) => cloud.builtins.some((b) => b.name === 'torrents'),
+  // with its own styles, loaded when first opened
+  component: lazyPage(() => import('./torrents/torrents-page.tsx')),
+})
+registerPage({
   id: 'settings',
   title: 'Settings',
   path: '/settings',
