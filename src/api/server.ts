@@ -22,6 +22,7 @@ import { API_V1 } from './routes/prefix.ts'
 import { registerRecentEventRoutes } from './routes/recent-events.ts'
 import { registerServiceRoutes } from './routes/services.ts'
 import { registerSettingsRoutes } from './routes/settings.ts'
+import { registerStorageRoutes } from './routes/storage.ts'
 import { registerTorrentRoutes } from './routes/torrents.ts'
 import { SESSION_COOKIE } from './session-cookie.ts'
 import {
@@ -109,6 +110,7 @@ export function createApiServer(init: ApiServerInit, components: ApiServerCompon
     registerServiceRoutes(api, { node })
     registerBuiltinServiceRoutes(api, { node })
     registerTorrentRoutes(api, { node })
+    registerStorageRoutes(api, { node })
     registerEventRoutes(api, { node }, { heartbeatMs: init.eventHeartbeatMs })
     registerRecentEventRoutes(api, { log: eventLog })
     registerMetricsRoute(api, { node, registry: components.metrics ?? new Registry() })

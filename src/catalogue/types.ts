@@ -57,6 +57,21 @@ export interface SearchQuery {
   txt?: Record<string, string>
 }
 
+/**
+ * txt keys whose values are credentials (a storage server's NURL): members' nodes use them, but
+ * the API, the event stream and the dashboard show them redacted.
+ */
+export const SECRET_TXT_KEYS: ReadonlySet<string> = new Set(['nurl'])
+
+/** The view with every secret txt value replaced by a placeholder. */
+export function redactSecrets(view: ServiceView): ServiceView {
+  if (!Object.keys(view.txt).some((key) => SECRET_TXT_KEYS.has(key))) return view
+  const txt: Record<string, string> = {}
+  for (const [key, value] of Object.entries(view.txt))
+    txt[key] = SECRET_TXT_KEYS.has(key) ? '(secret)' : value
+  return { ...view, txt }
+}
+
 export const SERVICE_EVENT_NAMES = ['service:published', 'service:updated', 'service:removed'] as const
 
 export type CatalogueEvents = Record<(typeof SERVICE_EVENT_NAMES)[number], ServiceView>

@@ -36,6 +36,12 @@ export interface ApiClient {
   disableBuiltinService(name: string): Promise<BuiltinServiceView>
   /** any other route under /api/v1 (the command groups of later services use it) */
   request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T>
+  /** a request with a byte-stream body and answer (file uploads and downloads) */
+  stream(
+    method: string,
+    path: string,
+    init?: { body?: ReadableStream<Uint8Array>; headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<Response>
 }
 
 function daemonNotRunning(dataDir: DataDir): CloudyError {
@@ -128,6 +134,31 @@ export async function connectApi(dataDir: DataDir): Promise<ApiClient> {
     return payload as T
   }
 
+  /** A request whose body and answer are streams of bytes (files); errors as for `call`. */
+  async function stream(
+    method: string,
+    path: string,
+    init: { body?: ReadableStream<Uint8Array>; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    let res: Response
+    try {
+      res = await fetch(new URL(`/api/v1${path}`, apiUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(init.body !== undefined && { 'content-type': 'application/octet-stream' }),
+          ...init.headers,
+        },
+        ...(init.body !== undefined && { body: init.body, duplex: 'half' }),
+        ...(init.signal !== undefined && { signal: init.signal }),
+      } as RequestInit)
+    } catch (err) {
+      throw connectionError(err, apiUrl, 0, dataDir)
+    }
+    if (!res.ok) throw responseError(res.status, await res.json().catch(() => undefined))
+    return res
+  }
+
   const queryOf = (q: SearchQuery) => {
     const params = new URLSearchParams()
     if (q.type !== undefined) params.set('type', q.type)
@@ -159,5 +190,6 @@ export async function connectApi(dataDir: DataDir): Promise<ApiClient> {
       call('PUT', `/builtin-services/${segment(name)}`, options === undefined ? {} : { options }),
     disableBuiltinService: (name) => call('DELETE', `/builtin-services/${segment(name)}`),
     request: (method, path, body, timeoutMs) => call(method, path, body, timeoutMs),
+    stream,
   }
 }

@@ -4,6 +4,7 @@ import type { CliDeps } from './cli-context.ts'
 import { addCloudCommands } from './cloud.ts'
 import { addNodeCommands } from './node.ts'
 import { addServiceCommands } from './services.ts'
+import { addStorageCommands } from './storage.ts'
 import { addTorrentCommands } from './torrent.ts'
 
 /** The `cloudy` command line (docs/cli.md). Errors are thrown, never turned into process.exit. */
@@ -25,6 +26,7 @@ export function buildProgram(deps: CliDeps): Command {
   addNodeCommands(program, deps)
   addCloudCommands(program, deps)
   addServiceCommands(program, deps)
+  addStorageCommands(program, deps)
   addTorrentCommands(program, deps)
   return program
 }

@@ -2,6 +2,7 @@ import type { SearchQuery, ServiceView } from '../catalogue/types.ts'
 import { CloudyError } from '../util/errors.ts'
 import type { Logger } from '../util/logger.ts'
 import type { TypedEmitter } from '../util/typed-emitter.ts'
+import { STORAGE_SERVICE } from './builtin-storage.ts'
 import { TORRENTS_SERVICE, TRACKER_SERVICE } from './builtin-torrents.ts'
 import type { NodeEvents } from './views.ts'
 
@@ -34,6 +35,8 @@ export interface BuiltinServiceDefinition<Api = unknown> {
     p2pPort: number
     port: number
     options: Record<string, unknown>
+    /** the running service's interface (undefined while it does not run) */
+    api?: Api
   }): { type: string; port: number; description: string; txt?: Record<string, string> } | undefined
 }
 
@@ -86,6 +89,7 @@ export const RELAY_SERVICE: BuiltinServiceDefinition = {
 
 export const BUILTIN_SERVICES: readonly BuiltinServiceDefinition[] = [
   RELAY_SERVICE,
+  STORAGE_SERVICE as BuiltinServiceDefinition,
   TRACKER_SERVICE as BuiltinServiceDefinition,
   TORRENTS_SERVICE as BuiltinServiceDefinition,
 ]

@@ -2,7 +2,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { Catalogue } from '../catalogue/catalogue.ts'
 import { createDnsSdMirror, type DnsSdMirror } from '../catalogue/dns-sd-mirror.ts'
 import { probeTcp } from '../catalogue/probe-tcp.ts'
-import { type PublishInput, SERVICE_EVENT_NAMES } from '../catalogue/types.ts'
+import { type PublishInput, redactSecrets, SERVICE_EVENT_NAMES } from '../catalogue/types.ts'
 import { Gossip } from '../membership/gossip.ts'
 import { Membership } from '../membership/membership.ts'
 import { MEMBER_EVENT_NAMES, type NodeRecord } from '../membership/types.ts'
@@ -131,7 +131,9 @@ export class CloudSession {
         session.#unsubscribe.push(membership.events.on(name, (payload) => c.events.emit(name, payload)))
       }
       for (const name of SERVICE_EVENT_NAMES) {
-        session.#unsubscribe.push(catalogue.events.on(name, (payload) => c.events.emit(name, payload)))
+        session.#unsubscribe.push(
+          catalogue.events.on(name, (payload) => c.events.emit(name, redactSecrets(payload))),
+        )
       }
       await gossip.start()
       await membership.start(cloud.peers)

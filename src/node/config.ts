@@ -27,6 +27,28 @@ export const TimingSchema = z.object({
 })
 export type Timing = z.infer<typeof TimingSchema>
 
+/** Erasure coding of new uploads by this node's gateway (docs/storage-gateway.md). */
+export const StorageEncodingSchema = z
+  .object({
+    /** k: shares needed to read a file */
+    needed: z.number().int().min(1).max(256).default(3),
+    /** servers of happiness: distinct servers an upload must reach */
+    happy: z.number().int().min(1).max(256).default(7),
+    /** N: shares made of each file */
+    total: z.number().int().min(1).max(256).default(10),
+    /** largest segment (the unit of encryption, coding and verification) */
+    maxSegmentSize: z
+      .number()
+      .int()
+      .min(4096)
+      .max(64 * 1024 ** 2)
+      .default(1024 ** 2),
+  })
+  .refine((e) => e.needed <= e.happy && e.happy <= e.total, {
+    message: 'storage encoding needs needed ≤ happy ≤ total',
+  })
+export type StorageEncoding = z.infer<typeof StorageEncodingSchema>
+
 export const ConfigSchema = z.object({
   v: z.literal(1).default(1),
   name: z.string().min(1).max(63),
@@ -43,6 +65,7 @@ export const ConfigSchema = z.object({
   useRelays: z.boolean().default(true),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   timing: TimingSchema.default(TimingSchema.parse({})),
+  storage: StorageEncodingSchema.default(StorageEncodingSchema.parse({})),
   /** built-in services switched on, with their options */
   services: z
     .record(z.string(), z.object({ enabled: z.boolean(), options: z.record(z.string(), z.unknown()) }))

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
+import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
-import type { PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
+import { type PublishInput, redactSecrets, type SearchQuery, type ServiceView } from '../catalogue/types.ts'
 import type { MemberView } from '../membership/types.ts'
 import { decodeInvite, encodeInvite, hashInviteToken, isInviteExpired } from '../net/invite.ts'
 import { createJoinServer, type JoinGrant, type JoinServer, requestJoin } from '../net/join-service.ts'
 import { createResourceMonitor } from '../resources/monitor.ts'
+import { loadOrCreateGatewaySecrets } from '../storage/gateway/gateway-secrets.ts'
+import { StorageGateway } from '../storage/gateway/storage-gateway.ts'
 import type { TorrentsApi } from '../torrents/client/torrent-client.ts'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-file.ts'
 import { CloudyError } from '../util/errors.ts'
@@ -17,6 +20,7 @@ import {
   builtinService,
   type RunningBuiltin,
 } from './builtin-services.ts'
+import { STORAGE_SERVICE, STORAGE_TYPE, type StorageServerApi, storageServersOf } from './builtin-storage.ts'
 import { TORRENTS_SERVICE, TRACKER_SERVICE, type TrackerApi } from './builtin-torrents.ts'
 import { CloudSession } from './cloud-session.ts'
 import {
@@ -95,6 +99,7 @@ export class Node implements CloudyNode {
   /** the built-in services with a lifecycle that run, and why the others that are enabled do not */
   readonly #running = new Map<string, RunningBuiltin>()
   readonly #builtinErrors = new Map<string, string>()
+  #gateway: StorageGateway | undefined
   /** serialises cloud changes (create, join, leave, restarts) */
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -124,6 +129,19 @@ export class Node implements CloudyNode {
       },
       { logger: this.#c.logger.child({ part: 'join' }) },
     )
+    const secrets = await loadOrCreateGatewaySecrets(join(this.#init.dataDir.root, 'gateway'))
+    this.#gateway = new StorageGateway(
+      {
+        ...secrets,
+        encoding: this.#config.storage,
+        spoolDir: join(this.#init.dataDir.root, 'gateway', 'spool'),
+      },
+      {
+        // the catalogue's own view: the NURLs the API never shows
+        servers: () => storageServersOf(this.#session?.catalogue.search({ type: STORAGE_TYPE }) ?? []),
+        logger: this.#c.logger.child({ part: 'gateway' }),
+      },
+    )
     for (const def of BUILTIN_SERVICES) {
       if (this.#config.services[def.name]?.enabled) await this.#startBuiltin(def)
     }
@@ -138,6 +156,7 @@ export class Node implements CloudyNode {
     await this.#serial(async () => {
       await this.#savePeers()
       for (const name of [...this.#running.keys()]) await this.#stopBuiltin(name)
+      await this.#gateway?.close()
       await this.#stopSession(true)
       await this.#joinServer?.stop()
     })
@@ -271,11 +290,11 @@ export class Node implements CloudyNode {
   }
 
   search(query?: SearchQuery): ServiceView[] {
-    return this.#session?.catalogue.search(query) ?? []
+    return (this.#session?.catalogue.search(query) ?? []).map(redactSecrets)
   }
 
   async scanQuality(query?: SearchQuery): Promise<ServiceView[]> {
-    return this.#session?.catalogue.scanQuality(query) ?? []
+    return (await (this.#session?.catalogue.scanQuality(query) ?? [])).map(redactSecrets)
   }
 
   // --- built-in services ---------------------------------------------------------------------
@@ -382,6 +401,15 @@ export class Node implements CloudyNode {
     return this.#builtinApi(TORRENTS_SERVICE)
   }
 
+  storageServer(): StorageServerApi {
+    return this.#builtinApi(STORAGE_SERVICE)
+  }
+
+  storageGateway(): StorageGateway {
+    if (!this.#gateway) throw new CloudyError('UNAVAILABLE', 'the node is starting')
+    return this.#gateway
+  }
+
   tracker(): TrackerApi {
     return this.#builtinApi(TRACKER_SERVICE)
   }
@@ -443,8 +471,8 @@ export class Node implements CloudyNode {
   }
 
   #recordOf(def: BuiltinServiceDefinition, options: Record<string, unknown>) {
-    const port = this.#running.get(def.name)?.port ?? 0
-    return def.record({ p2pPort: this.#p2pPort(), port, options })
+    const running = this.#running.get(def.name)
+    return def.record({ p2pPort: this.#p2pPort(), port: running?.port ?? 0, options, api: running?.api })
   }
 
   /** IP addresses of the live members: their hosts and the addresses in their overlay addresses. */

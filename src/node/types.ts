@@ -1,7 +1,9 @@
 import type { PublishInput, SearchQuery, ServiceView } from '../catalogue/types.ts'
 import type { MemberView } from '../membership/types.ts'
+import type { StorageGateway } from '../storage/gateway/storage-gateway.ts'
 import type { TorrentsApi } from '../torrents/client/torrent-client.ts'
 import type { TypedEmitter } from '../util/typed-emitter.ts'
+import type { StorageServerApi } from './builtin-storage.ts'
 import type { TrackerApi } from './builtin-torrents.ts'
 import type {
   BuiltinServiceView,
@@ -45,6 +47,10 @@ export interface CloudyNode {
   torrents(): TorrentsApi
   /** the running tracker; SERVICE_DISABLED or SERVICE_FAILED when it does not run */
   tracker(): TrackerApi
+  /** this node's storage gateway: put, get, check and verify files on the cloud's storage servers */
+  storageGateway(): StorageGateway
+  /** the storage server of this node (SERVICE_DISABLED unless `cloudy service enable storage`) */
+  storageServer(): StorageServerApi
 
   setName(name: string): Promise<void>
   listenSettings(): ListenSettings

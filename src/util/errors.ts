@@ -23,6 +23,19 @@ export const ERROR_CODES = {
   UNAVAILABLE: { status: 503, exit: 9, summary: 'a dependency is unavailable' },
   SERVICE_DISABLED: { status: 409, exit: 10, summary: 'the built-in service is not enabled on this node' },
   SERVICE_FAILED: { status: 503, exit: 10, summary: 'the built-in service is enabled but failed to start' },
+  INVALID_CAP: { status: 400, exit: 2, summary: 'the capability cannot be parsed or is of the wrong kind' },
+  RANGE_NOT_SATISFIABLE: { status: 416, exit: 2, summary: 'the byte range starts past the end of the file' },
+  NOT_ENOUGH_SERVERS: {
+    status: 503,
+    exit: 11,
+    summary: 'fewer storage servers took shares than servers of happiness',
+  },
+  NOT_ENOUGH_SHARES: {
+    status: 410,
+    exit: 11,
+    summary: 'fewer good shares are reachable than the file needs',
+  },
+  CORRUPT_SHARE: { status: 502, exit: 11, summary: 'a share failed its integrity check' },
   INTERNAL: { status: 500, exit: 1, summary: 'an unexpected internal error' },
 } as const satisfies Record<string, { status: number; exit: number; summary: string }>
 

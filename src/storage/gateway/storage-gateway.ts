@@ -1,6 +1,10 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import type { Logger } from '../../util/logger.ts'
 import { type ChkCap, chkVerifyCapOf } from '../caps/chk-cap.ts'
 import { type ChkVerifyCap, formatChkVerifyCap } from '../caps/chk-verify-cap.ts'
+import type { LitCap } from '../caps/lit-cap.ts'
 import { type Cap, parseCap } from '../caps/parse-cap.ts'
 import { StorageClient } from '../client/storage-client.ts'
 import { type ChkDecodeProgress, decodeChk } from '../immutable/chk-decoder.ts'
@@ -12,6 +16,7 @@ import { storageError } from '../util/storage-error.ts'
 import type { StorageServerInfo } from './server-selection.ts'
 import { ServerShareSink } from './server-share-sink.ts'
 import { locateShares, shareSources } from './server-share-sources.ts'
+import { spoolUpload } from './upload-spool.ts'
 
 /** k, happy, N and the maximum segment size of new uploads (a cloud-wide setting). */
 export interface EncodingParams {
@@ -34,6 +39,8 @@ export interface StorageGatewayInit {
   /** 32 bytes; leases on every server are derived from it (docs/storage-gateway.md) */
   leaseSecret: Uint8Array
   encoding?: Partial<EncodingParams>
+  /** where uploads that arrive as a stream are spooled, encrypted (upload-spool.ts) */
+  spoolDir?: string
 }
 
 export interface StorageGatewayComponents {
@@ -144,6 +151,23 @@ export class StorageGateway {
     }
   }
 
+  /** Uploads a body that can be read only once (an HTTP request) by spooling it first. */
+  async putStream(body: Readable, options: PutOptions & { maxBytes?: number } = {}): Promise<PutResult> {
+    const dir = this.#init.spoolDir ?? join(tmpdir(), 'cloudy-spool')
+    const spool = await spoolUpload(body, dir, options)
+    try {
+      return await this.put(spool, options)
+    } finally {
+      await spool.dispose()
+    }
+  }
+
+  /** The size of the file a read cap names (known from the cap alone). */
+  sizeOf(capText: string): number {
+    const cap = this.#readable(capText)
+    return cap.kind === 'lit' ? cap.data.length : cap.size
+  }
+
   /**
    * The plaintext of `capText` (or of a byte range), streamed: every byte verified before it is
    * yielded. Corrupt shares are reported to their servers and replaced by others.
@@ -152,13 +176,7 @@ export class StorageGateway {
     capText: string,
     options: GetOptions = {},
   ): Promise<{ size: number; body: AsyncIterable<Uint8Array> }> {
-    const cap = parseCap(capText)
-    if (cap.kind === 'chk-verifier') {
-      throw storageError(
-        'INVALID_CAP',
-        'a verify cap can check a file but not read it: give its read cap (URI:CHK:)',
-      )
-    }
+    const cap = this.#readable(capText)
     if (cap.kind === 'lit') {
       const { offset = 0, length } = options.range ?? {}
       const data = cap.data.subarray(offset, length === undefined ? undefined : offset + length)
@@ -203,6 +221,17 @@ export class StorageGateway {
   async close(): Promise<void> {
     await Promise.all([...this.#clients.values()].map(({ client }) => client.close()))
     this.#clients.clear()
+  }
+
+  #readable(capText: string): ChkCap | LitCap {
+    const cap = parseCap(capText)
+    if (cap.kind === 'chk-verifier') {
+      throw storageError(
+        'INVALID_CAP',
+        'a verify cap can check a file but not read it: give its read cap (URI:CHK:)',
+      )
+    }
+    return cap
   }
 
   #immutable(capText: string): ImmutableCap {

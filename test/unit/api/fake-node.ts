@@ -1,5 +1,6 @@
 import type { PublishInput, SearchQuery, ServiceView } from '../../../src/catalogue/types.ts'
 import type { MemberView, NodeResources } from '../../../src/membership/types.ts'
+import type { StorageServerApi } from '../../../src/node/builtin-storage.ts'
 import type { TrackerApi } from '../../../src/node/builtin-torrents.ts'
 import type {
   BuiltinServiceView,
@@ -11,6 +12,7 @@ import type {
   NodeEvents,
   NodeStatus,
 } from '../../../src/node/types.ts'
+import type { StorageGateway } from '../../../src/storage/gateway/storage-gateway.ts'
 import type { TorrentsApi } from '../../../src/torrents/client/torrent-client.ts'
 import { CloudyError } from '../../../src/util/errors.ts'
 import { TypedEmitter } from '../../../src/util/typed-emitter.ts'
@@ -255,6 +257,21 @@ export class FakeNode implements CloudyNode {
   /** the torrents and tracker services' interfaces, when a test gives them */
   torrentsApi: TorrentsApi | undefined
   trackerApi: TrackerApi | undefined
+
+  /** the storage gateway and server, when a test gives them */
+  gateway: StorageGateway | undefined
+  storageServerApi: StorageServerApi | undefined
+
+  storageGateway(): StorageGateway {
+    if (!this.gateway) throw new CloudyError('UNAVAILABLE', 'no storage gateway in this test')
+    return this.gateway
+  }
+
+  storageServer(): StorageServerApi {
+    if (!this.storageServerApi)
+      throw new CloudyError('SERVICE_DISABLED', 'the storage service is not enabled')
+    return this.storageServerApi
+  }
 
   torrents(): TorrentsApi {
     if (!this.torrentsApi) throw new CloudyError('SERVICE_DISABLED', 'the torrents service is not enabled')

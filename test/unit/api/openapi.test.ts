@@ -65,6 +65,11 @@ test('the OpenAPI document is public and describes every route', () => {
       'POST /api/v1/torrents/{infoHash}/resume',
       'DELETE /api/v1/torrents/{infoHash}',
       'GET /api/v1/tracker',
+      'PUT /api/v1/uri',
+      'GET /api/v1/uri/{cap}',
+      'POST /api/v1/uri/{cap}/check',
+      'POST /api/v1/uri/{cap}/verify',
+      'GET /api/v1/storage/announcement',
       'GET /metrics',
     ].sort(),
   )
