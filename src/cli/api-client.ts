@@ -11,6 +11,8 @@ import { CloudyError, isErrorCode } from '../util/errors.ts'
 const DaemonFileSchema = z.object({ apiUrl: z.url(), pid: z.number().int().positive() })
 
 const DEFAULT_TIMEOUT_MS = 30_000
+/** longer than the daemon's own bound on a join handshake (JOIN_DEFAULTS.timeoutMs, 30 s) */
+const JOIN_TIMEOUT_MS = 45_000
 /** a scan connects to every service found */
 const SCAN_TIMEOUT_MS = 120_000
 
@@ -176,7 +178,8 @@ export async function connectApi(dataDir: DataDir): Promise<ApiClient> {
     members: () => call('GET', '/nodes'),
     setName: (name) => call('PUT', '/node', { name }),
     createCloud: (name, force) => call('POST', '/cloud', { name, ...(force && { force }) }),
-    joinCloud: (invite, force) => call('POST', '/cloud/join', { invite, ...(force && { force }) }),
+    joinCloud: (invite, force) =>
+      call('POST', '/cloud/join', { invite, ...(force && { force }) }, JOIN_TIMEOUT_MS),
     leaveCloud: () => call('DELETE', '/cloud'),
     createInvite: (expires) => call('POST', '/invites', expires === undefined ? {} : { expires }),
     listInvites: () => call('GET', '/invites'),

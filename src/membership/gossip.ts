@@ -59,6 +59,8 @@ export class Gossip {
   readonly #c: GossipComponents
   readonly #kinds = new Map<string, { kind: ItemKind<SignedPayload>; listener: Listener }>()
   readonly #items = new Map<string, StoredItem>()
+  /** signature → key of every stored item: a copy of an item we hold is dropped before any parsing */
+  readonly #signatures = new Map<string, string>()
   readonly #tombstones = new Map<string, Version>()
   #timer: NodeJS.Timeout | undefined
   #stopped = false
@@ -107,6 +109,7 @@ export class Gossip {
     const item = this.#items.get(key)
     if (item === undefined) return
     this.#items.delete(key)
+    this.#signatures.delete(item.env.s)
     this.#tombstones.set(key, item.version)
   }
 
@@ -162,6 +165,8 @@ export class Gossip {
     if (!Array.isArray(raw)) return
     const news: Envelope[] = []
     for (const env of raw.slice(0, MAX_ITEMS_PER_MESSAGE)) {
+      // most items arrive several times (forwarding, sync): a copy needs no signature check
+      if (typeof env === 'object' && env !== null && this.#signatures.has((env as Envelope).s)) continue
       const payload = await open(env)
       if (payload === undefined) {
         this.#c.logger.warn({ peer: from }, 'dropped a gossip item with a bad signature or shape')
@@ -185,7 +190,9 @@ export class Gossip {
     const current = this.#items.get(key)
     const floor = current?.version ?? this.#tombstones.get(key)
     if (floor !== undefined && compareVersions(version, floor) <= 0) return false
+    if (current !== undefined) this.#signatures.delete(current.env.s)
     this.#items.set(key, { kind: raw.kind, payload, env, version })
+    this.#signatures.set(env.s, key)
     this.#tombstones.delete(key)
     entry.listener(payload, current?.payload)
     return true

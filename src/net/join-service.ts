@@ -31,9 +31,9 @@ export const JOIN_DEFAULTS = {
   serveReadTimeoutMs: 5000,
   maxConnections: 64,
   /** the whole requestJoin */
-  timeoutMs: 20_000,
-  /** one address of the invite */
-  addressTimeoutMs: 5000,
+  timeoutMs: 30_000,
+  /** one address of the invite (generous: the inviter may be a busy small board) */
+  addressTimeoutMs: 10_000,
 } as const
 
 export interface JoinRequest {

@@ -140,6 +140,9 @@ export async function createOverlay(init: OverlayInit, components: OverlayCompon
     streamMuxers: [yamux()],
     connectionProtector: () => watch.protector(withKeyCheck(preSharedKey({ psk: cloudKey })())),
     connectionGater: watch.gater,
+    // membership's probes are the liveness check; libp2p's monitor would open a ping stream on every
+    // connection every 10 s (5x the streams of the probes) and abort connections on its own verdict
+    connectionMonitor: { enabled: false },
     connectionManager: {
       maxConnections: OVERLAY_DEFAULTS.maxConnections,
       dialTimeout: OVERLAY_DEFAULTS.dialTimeoutMs,
