@@ -1,15 +1,17 @@
-import type { RemoteInfo } from 'node:dgram'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
-import { Server } from 'bittorrent-tracker'
 import { CloudyError } from '../../util/errors.ts'
 import type { Logger } from '../../util/logger.ts'
 import type { TrackerStatsView } from '../views.ts'
-import type { AccessPolicy } from './access-policy.ts'
+import { type AccessPolicy, normaliseAddress } from './access-policy.ts'
+import { bencodeFailure, createHttpHandler } from './http-adapter.ts'
+import { SwarmStore } from './swarm-store.ts'
+import { createUdpHandler, errorPacket } from './udp-adapter.ts'
 
 /**
- * A BitTorrent tracker: HTTP (BEP 3, 23, 48 scrape) and UDP (BEP 15) announce and scrape on one port
- * number, by bittorrent-tracker's one request handler behind two thin gates that refuse peers the
+ * A BitTorrent tracker: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) announce and scrape on one port
+ * number, two thin adapters over one swarm store, each behind a gate that refuses peers the
  * access policy does not let in (docs/torrents.md).
  */
 export interface TrackerInit {
@@ -19,13 +21,14 @@ export interface TrackerInit {
   port: number
   /** the host announce URLs name (the node's advertised host) */
   advertiseHost: string
-  /** seconds between a peer's announces */
+  /** seconds between a peer's announces; a peer silent for 2.5 intervals is dropped */
   intervalS: number
 }
 
 export interface TrackerComponents {
   logger: Logger
   access: AccessPolicy
+  clock?: () => number
 }
 
 export interface Tracker {
@@ -33,19 +36,6 @@ export interface Tracker {
   readonly announce: string[]
   stats(): TrackerStatsView
   stop(): Promise<void>
-}
-
-const UDP_ACTION_ANNOUNCE = 1
-const UDP_ACTION_SCRAPE = 2
-const UDP_ACTION_ERROR = 3
-
-function udpError(msg: Buffer, text: string): Buffer {
-  const reason = Buffer.from(text)
-  const packet = Buffer.alloc(8 + reason.length)
-  packet.writeUInt32BE(UDP_ACTION_ERROR, 0)
-  msg.copy(packet, 4, 12, 16) // the transaction id
-  reason.copy(packet, 8)
-  return packet
 }
 
 const REFUSED = 'this tracker serves the members of its cloud only'
@@ -56,62 +46,64 @@ function hostInUrl(host: string): string {
 
 export async function startTracker(init: TrackerInit, components: TrackerComponents): Promise<Tracker> {
   const { logger, access } = components
-  const counters = { announces: 0, scrapes: 0, refused: 0 }
-  /** per torrent, the peers that announced they completed it (each once, whichever URL they used) */
-  const completed = new Map<string, Set<string>>()
-  const v6 = isIP(init.host) === 6
-  const server = new Server({
-    http: true,
-    udp: true,
-    ws: false,
-    stats: false,
-    interval: init.intervalS * 1000,
-  })
-  server.on('warning', (err: Error) => logger.debug({ reason: err.message }, 'tracker request refused'))
-  server.on('error', (err: Error) => logger.warn({ err }, 'tracker error'))
-  server.on('complete', (_addr: string, params: { info_hash: string; peer_id: string }) => {
-    let peers = completed.get(params.info_hash)
-    if (peers === undefined) {
-      peers = new Set()
-      completed.set(params.info_hash, peers)
-    }
-    peers.add(params.peer_id)
-  })
+  const clock = components.clock ?? Date.now
+  const store = new SwarmStore({ peerTtlMs: init.intervalS * 2500 })
+  const udpHandler = createUdpHandler({ intervalS: init.intervalS }, { store, clock })
+  const httpHandler = createHttpHandler({ intervalS: init.intervalS }, { store, clock })
+  const counters = { httpAnnounces: 0, httpScrapes: 0, refused: 0 }
 
-  const http = server.http
-  if (http === null) throw new CloudyError('INTERNAL', 'the tracker has no HTTP server')
-  // before bittorrent-tracker's own handler, which it adds on the next tick
-  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!access.allows(req.socket.remoteAddress ?? '')) {
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const remote = normaliseAddress(req.socket.remoteAddress ?? '')
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
+    const query = q < 0 ? '' : url.slice(q + 1)
+    res.setHeader('content-type', 'text/plain')
+    if (!access.allows(remote)) {
       counters.refused++
       res.statusCode = 403
-      res.end(`d14:failure reason${REFUSED.length}:${REFUSED}e`)
+      res.end(bencodeFailure(REFUSED))
       return
     }
-    if (req.url?.startsWith('/announce')) counters.announces++
-    else if (req.url?.startsWith('/scrape')) counters.scrapes++
+    if (req.method !== 'GET') {
+      res.statusCode = 405
+      res.end(bencodeFailure('only GET'))
+      return
+    }
+    if (path === '/announce') {
+      counters.httpAnnounces++
+      res.end(httpHandler.announce(query, remote))
+    } else if (path === '/scrape') {
+      counters.httpScrapes++
+      res.end(httpHandler.scrape(query))
+    } else {
+      res.statusCode = 404
+      res.end(bencodeFailure('this is a BitTorrent tracker: /announce and /scrape'))
+    }
   })
+  http.keepAliveTimeout = 5000
+  http.on('clientError', (_err, socket) => socket.destroy())
 
-  // one UDP socket on the family of the host; the other is never bound
-  const udp = v6 ? server.udp6 : server.udp4
-  const unused = v6 ? server.udp4 : server.udp6
-  if (udp === null) throw new CloudyError('INTERNAL', 'the tracker has no UDP socket')
-  unused?.close()
-  udp.removeAllListeners('message')
-  udp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+  const udp: Socket = createSocket({ type: isIP(init.host) === 6 ? 'udp6' : 'udp4' })
+  udp.on('message', (msg: Buffer, from: RemoteInfo) => {
     if (msg.length < 16) return
-    if (!access.allows(rinfo.address)) {
+    if (!access.allows(normaliseAddress(from.address))) {
       counters.refused++
-      udp.send(udpError(msg, REFUSED), rinfo.port, rinfo.address)
+      udp.send(errorPacket(msg.readUInt32BE(12), REFUSED), from.port, from.address)
       return
     }
-    const action = msg.readUInt32BE(8)
-    if (action === UDP_ACTION_ANNOUNCE) counters.announces++
-    else if (action === UDP_ACTION_SCRAPE) counters.scrapes++
-    server.onUdpRequest(msg, rinfo)
+    const answer = udpHandler.handle(msg, from)
+    if (answer) udp.send(answer, from.port, from.address)
   })
+  udp.on('error', (err) => logger.warn({ err }, 'tracker UDP error'))
 
   const port = await listenBoth(http, udp, init.host, init.port)
+  try {
+    // room for bursts of announces (the kernel caps it at net.core.rmem_max)
+    udp.setRecvBufferSize(4 * 1024 * 1024)
+  } catch {}
+  const pruner = setInterval(() => store.prune(clock()), Math.max(1000, (init.intervalS * 1000) / 2))
+  pruner.unref()
   const host = hostInUrl(init.advertiseHost)
   const announce = [`udp://${host}:${port}`, `http://${host}:${port}/announce`]
   logger.info({ port, access: access.open ? 'open' : 'cloud' }, 'tracker listening')
@@ -120,12 +112,7 @@ export async function startTracker(init: TrackerInit, components: TrackerCompone
     port,
     announce,
     stats() {
-      const swarms = Object.entries(server.torrents).map(([infoHash, swarm]) => ({
-        infoHash,
-        seeders: swarm.complete,
-        leechers: swarm.incomplete,
-        completed: completed.get(infoHash)?.size ?? 0,
-      }))
+      const swarms = store.swarms()
       const sum = (f: (s: (typeof swarms)[number]) => number) => swarms.reduce((n, s) => n + f(s), 0)
       return {
         port,
@@ -135,25 +122,25 @@ export async function startTracker(init: TrackerInit, components: TrackerCompone
         seeders: sum((s) => s.seeders),
         leechers: sum((s) => s.leechers),
         completed: sum((s) => s.completed),
-        ...counters,
+        announces: udpHandler.counters.announces + counters.httpAnnounces,
+        scrapes: udpHandler.counters.scrapes + counters.httpScrapes,
+        refused: counters.refused,
         swarms,
       }
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
+    async stop() {
+      clearInterval(pruner)
+      udp.close()
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve())
         http.closeAllConnections()
-      }),
+      })
+    },
   }
 }
 
 /** Binds HTTP, then UDP on the same port number (with port 0, the one HTTP got). */
-async function listenBoth(
-  http: NonNullable<Server['http']>,
-  udp: NonNullable<Server['udp4']>,
-  host: string,
-  port: number,
-): Promise<number> {
+async function listenBoth(http: Server, udp: Socket, host: string, port: number): Promise<number> {
   const fail = (proto: string, p: number) => (err: NodeJS.ErrnoException) => {
     throw new CloudyError(
       'UNAVAILABLE',
@@ -177,6 +164,7 @@ async function listenBoth(
     })
   }).catch(async (err: NodeJS.ErrnoException) => {
     await new Promise((r) => http.close(r))
+    udp.close()
     fail('UDP', actual)(err)
   })
   return actual
