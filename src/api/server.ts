@@ -67,6 +67,8 @@ export function createApiServer(init: ApiServerInit, components: ApiServerCompon
     loggerInstance: components.logger as FastifyBaseLogger,
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
+    // caps travel in paths (/api/v1/uri/URI:CHK:…) and are longer than fastify's default of 100
+    routerOptions: { maxParamLength: 4096 },
   }).withTypeProvider<ZodTypeProvider>()
 
   // bodies are JSON only: a form or text/plain post (which a browser sends cross-site without asking) is a 415

@@ -79,10 +79,25 @@ export const STORAGE_SERVICE: BuiltinServiceDefinition<StorageServerApi> = {
       },
       { logger: ctx.logger },
     )
+    const { events } = server.core
+    const unsubscribe = [
+      events.on('share:write-received', ({ storageIndex, shareNumber }) =>
+        ctx.events.emit('share:write-received', { storageIndex, shareNumber }),
+      ),
+      events.on('share:stored', ({ storageIndex, shareNumber, size }) =>
+        ctx.events.emit('share:stored', { storageIndex, shareNumber, size }),
+      ),
+      events.on('corruption:reported', ({ storageIndex, shareNumber, reason }) =>
+        ctx.events.emit('corruption:reported', { storageIndex, shareNumber, reason }),
+      ),
+    ]
     return {
       port: server.port,
       api: { nurl: server.nurl, serverId: server.core.nodeId, core: server.core, options },
-      stop: () => server.close(),
+      async stop() {
+        for (const off of unsubscribe) off()
+        await server.close()
+      },
     }
   },
   record: ({ port, api }) =>

@@ -1,5 +1,6 @@
 import { type CatalogueEvents, SERVICE_EVENT_NAMES } from '../catalogue/types.ts'
 import { MEMBER_EVENT_NAMES, type MembershipEvents, type NodeResources } from '../membership/types.ts'
+import { STORAGE_EVENT_NAMES, type StorageEvents } from '../storage/views.ts'
 import { TORRENT_EVENT_NAMES, type TorrentEvents } from '../torrents/views.ts'
 
 // What the node's API shows of it: plain data, shared by the server and the dashboard (which must
@@ -92,7 +93,7 @@ export const CLOUD_EVENT_NAMES = [
   'builtin:disabled',
 ] as const satisfies readonly (keyof CloudEvents)[]
 
-export type NodeEvents = MembershipEvents & CatalogueEvents & CloudEvents & TorrentEvents
+export type NodeEvents = MembershipEvents & CatalogueEvents & CloudEvents & StorageEvents & TorrentEvents
 export type NodeEventName = keyof NodeEvents
 
 /** Every event a node emits, in the order the event stream documents them. */
@@ -100,6 +101,7 @@ export const NODE_EVENT_NAMES = [
   ...MEMBER_EVENT_NAMES,
   ...SERVICE_EVENT_NAMES,
   ...CLOUD_EVENT_NAMES,
+  ...STORAGE_EVENT_NAMES,
   ...TORRENT_EVENT_NAMES,
 ] as const
 

@@ -159,7 +159,18 @@ describe.skipIf(!haveChromium)('the dashboard', () => {
 
   test('Settings: the listen address waits for a restart; invites show as text and QR code', async () => {
     await openFromNav(page1, 'Settings')
-    expect(await page1.getByRole('heading', { name: 'Contributed storage' }).count()).toBe(0)
+    const storage = page1.locator('form[aria-labelledby="storage-title"]')
+    await storage.getByLabel('Capacity').fill('1 GiB')
+    await storage.getByRole('button', { name: 'Save' }).click()
+    await page1.getByText(/This node now contributes .+ of storage/).waitFor()
+    const builtins = await node1.api<{ name: string; running: boolean; options: { capacity?: number } }[]>(
+      'GET',
+      '/builtin-services',
+    )
+    expect(builtins.find((b) => b.name === 'storage')).toMatchObject({
+      running: true,
+      options: { capacity: 1024 ** 3 },
+    })
 
     await page1.getByRole('textbox', { name: 'Listen address' }).fill('0.0.0.0')
     await page1.locator('form[aria-labelledby="listen-title"]').getByRole('button', { name: 'Save' }).click()

@@ -129,6 +129,36 @@ describe('storage on ten real nodes', () => {
     }
   })
 
+  it('completes an upload without a storage node killed (-9) at its first write of it', async () => {
+    const victim = cloud.nodes[9] as TestNode
+    const stream = new AbortController()
+    const events = await fetch(`${victim.apiUrl}/api/v1/events`, {
+      headers: { authorization: `Bearer ${victim.token}` },
+      signal: stream.signal,
+    })
+    const killed = (async () => {
+      const decoder = new TextDecoder()
+      let text = ''
+      for await (const chunk of events.body as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true })
+        if (text.includes('event: share:write-received')) return victim.kill()
+      }
+    })().catch(() => {})
+    // 10 MiB in 32 KiB segments: hundreds of writes, so the kill lands long before the end
+    const data = randomBytes(10 * 1024 * 1024)
+    const { cap, placement } = await put(gateway, data)
+    stream.abort()
+    await killed
+    expect(victim.proc?.signalCode).toBe('SIGKILL')
+    expect(Object.values(placement)).not.toContain(victim.name)
+    expect(new Set(Object.values(placement)).size).toBeGreaterThanOrEqual(7)
+    const res = await get(gateway, cap)
+    const body = new Uint8Array(await res.arrayBuffer())
+    expect([res.status, body.length]).toEqual([200, data.length])
+    expect(sha(body)).toBe(sha(data))
+    files.set(cap, data)
+  })
+
   it('reads every file with 7 of the 10 storage nodes killed', async () => {
     // the gateway (node-1) and two more stay; kill -9 the other seven
     for (const node of cloud.nodes.slice(3)) await node.kill()

@@ -21,9 +21,15 @@ const EventLogEntryView = z.object({
       TorrentView,
       TorrentRemovedView,
       z.object({ id: z.string(), name: z.string() }),
+      z.object({
+        storageIndex: z.string(),
+        shareNumber: z.number(),
+        size: z.number().optional(),
+        reason: z.string().optional(),
+      }),
     ])
     .describe(
-      'the payload, as on the event stream: a member, service, cloud, invite or built-in service view',
+      'the payload, as on the event stream: a member, service, cloud, invite, built-in service, torrent or share view',
     ),
 })
 

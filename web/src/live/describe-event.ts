@@ -54,6 +54,12 @@ export function describeEvent(e: NodeEvent): string {
       return `The built-in service ${e.data.name} was switched on`
     case 'builtin:disabled':
       return `The built-in service ${e.data.name} was switched off`
+    case 'share:write-received':
+      return `An upload of share ${e.data.shareNumber} of ${e.data.storageIndex} began on this node`
+    case 'share:stored':
+      return `Share ${e.data.shareNumber} of ${e.data.storageIndex} was stored on this node`
+    case 'corruption:reported':
+      return `Share ${e.data.shareNumber} of ${e.data.storageIndex} on this node was reported corrupt: ${e.data.reason}`
     case 'torrent:added':
       return `Torrent “${e.data.name}” was added`
     case 'torrent:downloaded':
@@ -71,5 +77,10 @@ export function describeEvent(e: NodeEvent): string {
 
 /** Events worth announcing to a screen reader while the user does something else. */
 export function isNotable(e: NodeEvent): boolean {
-  return e.event !== 'member:updated' && e.event !== 'service:updated'
+  return (
+    e.event !== 'member:updated' &&
+    e.event !== 'service:updated' &&
+    e.event !== 'share:write-received' &&
+    e.event !== 'share:stored'
+  )
 }

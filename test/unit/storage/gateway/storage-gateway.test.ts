@@ -28,7 +28,11 @@ async function startGrid(n: number): Promise<Grid> {
   }))
   const live = new Set(infos.map((s) => s.id))
   const gateway = new StorageGateway(
-    { convergenceSecret: randomBytes(16), leaseSecret: randomBytes(32), encoding: { maxSegmentSize: SEGMENT } },
+    {
+      convergenceSecret: randomBytes(16),
+      leaseSecret: randomBytes(32),
+      encoding: { maxSegmentSize: SEGMENT },
+    },
     { servers: () => infos.filter((s) => live.has(s.id)), logger: silentLogger() },
   )
   return { servers, infos, live, gateway }
@@ -157,9 +161,11 @@ describe('storage gateway on 10 storage servers', () => {
     const reported = new Promise((resolve) => server.core.events.once('corruption:reported', resolve))
 
     const got = await grid.gateway.get(put.cap)
-    expect(createHash('sha256').update(await readAll(got.body)).digest('hex')).toBe(
-      createHash('sha256').update(data).digest('hex'),
-    )
+    expect(
+      createHash('sha256')
+        .update(await readAll(got.body))
+        .digest('hex'),
+    ).toBe(createHash('sha256').update(data).digest('hex'))
     await reported
 
     const verified = await grid.gateway.verify(put.cap)
