@@ -41,6 +41,48 @@ const CheckResult = z.object({
   corrupt: z.array(ShareProblem),
 })
 
+const ServerStatus = z.object({
+  id: z.string().describe("the node's id"),
+  name: z.string().describe("the node's name"),
+  host: z
+    .string()
+    .nullable()
+    .describe('where the storage protocol answers (null: its announcement is invalid)'),
+  port: z.number().nullable(),
+  self: z.boolean().describe('the storage server of this node'),
+  capacity: z
+    .number()
+    .nullable()
+    .describe('bytes the node offers (its `capacity` option); null: what its disk allows'),
+  reachable: z.boolean().describe('answered a version query from this node in time'),
+  latencyMs: z.number().nullable(),
+  availableSpace: z.number().nullable().describe('bytes the server accepts now'),
+  applicationVersion: z.string().nullable(),
+  error: z.string().optional().describe('why it did not answer'),
+})
+
+const LocalStorage = z.object({
+  shares: z.number(),
+  bytesUsed: z.number(),
+  uploadsInProgress: z.number(),
+  capacity: z.number().nullable().describe('null: what the disk allows'),
+  reservedSpace: z.number().describe('bytes always left free on the disk'),
+})
+
+const StorageServers = z.object({
+  servers: z.array(ServerStatus),
+  local: LocalStorage.nullable().describe("this node's storage server, null when it does not run"),
+  encoding: z.object({
+    needed: z.number(),
+    happy: z.number(),
+    total: z.number(),
+    maxSegmentSize: z.number(),
+  }),
+})
+
+/** How long a storage server may take to answer the version query of GET /storage/servers. */
+const HEALTH_TIMEOUT_MS = 3000
+
 /**
  * A single byte range of a `Range` header (RFC 9110): `bytes=a-b`, `bytes=a-`, `bytes=-n`.
  * Returns undefined for no header or a form not served as a range (several ranges), 'unsatisfiable'
@@ -165,6 +207,50 @@ export function registerStorageRoutes(app: ApiApp, { node }: { node: CloudyNode 
         serverId: server.serverId,
       })
       return { yaml }
+    },
+  )
+
+  app.get(
+    `${API_V1}/storage/servers`,
+    {
+      schema: {
+        tags,
+        summary:
+          "The cloud's storage servers with their health as seen from this node (a version query each, in parallel), and this node's own storage server",
+        response: { 200: StorageServers, ...ERROR_RESPONSES },
+      },
+    },
+    async (_request, reply) => {
+      const gateway = node.storageGateway()
+      const abort = new AbortController()
+      reply.raw.once('close', () => abort.abort())
+      const statuses = await gateway.serverStatus({ timeoutMs: HEALTH_TIMEOUT_MS, signal: abort.signal })
+      const selfId = node.status().id
+      const offered = new Map(node.members().map((m) => [m.id, m.resources.contributedStorage]))
+      let local: z.infer<typeof LocalStorage> | null = null
+      try {
+        const server = node.storageServer()
+        const stats = server.core.stats()
+        local = {
+          shares: stats.shares,
+          bytesUsed: stats.bytesUsed,
+          uploadsInProgress: stats.uploadsInProgress,
+          capacity: stats.capacity ?? null,
+          reservedSpace: stats.reservedSpace,
+        }
+      } catch (err) {
+        // not running: this node contributes nothing now
+        if (!(err instanceof CloudyError && ['SERVICE_DISABLED', 'SERVICE_FAILED'].includes(err.code)))
+          throw err
+      }
+      return {
+        servers: statuses.map((s) => {
+          const capacity = offered.get(s.id) ?? 0
+          return { ...s, self: s.id === selfId, capacity: capacity > 0 ? capacity : null }
+        }),
+        local,
+        encoding: gateway.encoding,
+      }
     },
   )
 

@@ -12,6 +12,7 @@ import { type ChkEncodeProgress, encodeChk } from '../immutable/chk-encoder.ts'
 import { verifyChkShare } from '../immutable/chk-share-verifier.ts'
 import type { PlaintextSource } from '../immutable/share-io.ts'
 import type { ShareProblem } from '../immutable/share-problem.ts'
+import { parseNurl } from '../server/nurl.ts'
 import { storageError } from '../util/storage-error.ts'
 import type { StorageServerInfo } from './server-selection.ts'
 import { ServerShareSink } from './server-share-sink.ts'
@@ -93,6 +94,34 @@ export interface CheckResult {
 
 export interface ShareProblemView extends Omit<ShareProblem, 'name'> {
   server: string
+}
+
+/** A storage server of the cloud as people may see it: where it is, never its NURL. */
+export interface StorageServerSummary {
+  /** the Cloudy node's peer id */
+  id: string
+  name: string
+  /** from its NURL; null when the NURL it announces does not parse */
+  host: string | null
+  port: number | null
+}
+
+/** A storage server's health as this gateway sees it: the answer to a `version` query. */
+export interface StorageServerStatus extends StorageServerSummary {
+  reachable: boolean
+  /** time of the version query, connection included when none was open */
+  latencyMs: number | null
+  /** bytes the server will accept now */
+  availableSpace: number | null
+  applicationVersion: string | null
+  /** why it did not answer, in words (never its NURL) */
+  error?: string
+}
+
+export interface ServerStatusOptions {
+  /** per server (default 5 s) */
+  timeoutMs?: number
+  signal?: AbortSignal
 }
 
 type ImmutableCap = Exclude<Cap, { kind: 'lit' }>
@@ -218,6 +247,53 @@ export class StorageGateway {
     return this.#survey(this.#immutable(capText), true, options)
   }
 
+  /** The storage servers of the cloud right now (from the catalogue), without their NURLs. */
+  servers(): StorageServerSummary[] {
+    return this.#c.servers().map(summaryOf)
+  }
+
+  /**
+   * Asks every storage server of the cloud, in parallel, for its version through the pinned client
+   * uploads use: reachable or not, how fast, how much space it offers. A server that does not answer
+   * within `timeoutMs` counts as unreachable.
+   */
+  async serverStatus(options: ServerStatusOptions = {}): Promise<StorageServerStatus[]> {
+    const timeoutMs = options.timeoutMs ?? 5000
+    return Promise.all(
+      this.#c.servers().map(async (server): Promise<StorageServerStatus> => {
+        const summary = summaryOf(server)
+        const timeout = AbortSignal.timeout(timeoutMs)
+        const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+        const started = performance.now()
+        try {
+          const version = await this.#client(server).version({ signal })
+          return {
+            ...summary,
+            reachable: true,
+            latencyMs: performance.now() - started,
+            availableSpace: version.availableSpace,
+            applicationVersion: version.applicationVersion,
+          }
+        } catch (err) {
+          options.signal?.throwIfAborted()
+          const error = timeout.aborted
+            ? `no answer within ${timeoutMs / 1000} s`
+            : err instanceof Error
+              ? err.message
+              : String(err)
+          return {
+            ...summary,
+            reachable: false,
+            latencyMs: null,
+            availableSpace: null,
+            applicationVersion: null,
+            error,
+          }
+        }
+      }),
+    )
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#clients.values()].map(({ client }) => client.close()))
     this.#clients.clear()
@@ -312,6 +388,17 @@ export class StorageGateway {
     this.#clients.set(server.id, { nurl: server.nurl, client })
     return client
   }
+}
+
+function summaryOf(server: StorageServerInfo): StorageServerSummary {
+  let host: string | null = null
+  let port: number | null = null
+  try {
+    ;({ host, port } = parseNurl(server.nurl))
+  } catch {
+    // the version query says why
+  }
+  return { id: server.id, name: server.name, host, port }
 }
 
 function problemView(problem: ShareProblem, server: string): ShareProblemView {

@@ -70,6 +70,7 @@ test('the OpenAPI document is public and describes every route', () => {
       'POST /api/v1/uri/{cap}/check',
       'POST /api/v1/uri/{cap}/verify',
       'GET /api/v1/storage/announcement',
+      'GET /api/v1/storage/servers',
       'GET /metrics',
     ].sort(),
   )

@@ -106,6 +106,21 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (await res.json()) as T
 }
 
+/**
+ * The session's CSRF header, for a change that cannot go through request(): an upload with progress
+ * (XMLHttpRequest) or a body that is not JSON.
+ */
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken === undefined ? {} : { 'x-cloudy-csrf': csrfToken }
+}
+
+/** The ApiError an answer that is not ok stands for, for calls made without request(). */
+export async function responseError(res: Response): Promise<ApiError> {
+  const err = await failure(res)
+  if (res.status === 401) onSessionEnded?.()
+  return err
+}
+
 const enc = encodeURIComponent
 
 /** Every API call the dashboard makes, in one place. */
@@ -133,6 +148,7 @@ export const api = {
   builtins: () => request<BuiltinService[]>('GET', '/builtin-services'),
   enableBuiltin: (name: string, options: Record<string, unknown>) =>
     request<BuiltinService>('PUT', `/builtin-services/${enc(name)}`, { options }),
+  disableBuiltin: (name: string) => request<BuiltinService>('DELETE', `/builtin-services/${enc(name)}`),
 
   invites: () => request<Invite[]>('GET', '/invites'),
   createInvite: (expires: string) => request<CreatedInvite>('POST', '/invites', { expires }),

@@ -46,6 +46,18 @@ registerPage({
   component: EventsPage,
 })
 registerPage({
+  id: 'storage',
+  title: 'Storage',
+  path: '/storage',
+  group: 'services',
+  icon: 'storage',
+  order: 10,
+  // every node is a gateway to the cloud's storage; the page also switches its own server on and off
+  available: (cloud) => cloud.builtins.some((b) => b.name === 'storage'),
+  // with its own styles, loaded when first opened
+  component: lazyPage(() => import('./storage/storage-page.tsx')),
+})
+registerPage({
   id: 'torrents',
   title: 'Torrents',
   path: '/torrents',
