@@ -112,7 +112,11 @@ export class Node implements CloudyNode {
     this.#invites = new InviteStore(init.dataDir, this.#c.clock)
     this.#resources = createResourceMonitor({
       dataDir: init.dataDir.root,
-      contributedStorage: () => Number(this.#config.services.storage?.options.capacity ?? 0),
+      // what the running storage server offers: its capacity option (0 = what the disk allows)
+      contributedStorage: () =>
+        this.#running.has(STORAGE_SERVICE.name)
+          ? Number(this.#config.services.storage?.options.capacity ?? 0)
+          : 0,
     })
   }
 

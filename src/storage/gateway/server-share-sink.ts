@@ -7,6 +7,8 @@ import { happiness, permutedServers, type StorageServerInfo } from './server-sel
 export interface ServerShareSinkInit {
   /** candidate servers (any order; the permuted ring decides) */
   servers: readonly StorageServerInfo[]
+  /** ids of servers that failed recently: asked last (healthy servers first, ring order kept) */
+  avoid?: ReadonlySet<string>
   /** the client's 32-byte lease secret */
   leaseSecret: Uint8Array
   /** concurrent writes per server (default 4): the pipeline depth of an upload */
@@ -65,7 +67,9 @@ export class ServerShareSink implements ShareSink {
   async start(allocation: ShareAllocation, options: IoOptions = {}): Promise<void> {
     this.#allocation = allocation
     const { storageIndex, shareNumbers, happy } = allocation
-    const ring = permutedServers(storageIndex, this.#init.servers)
+    const avoid = this.#init.avoid ?? new Set<string>()
+    const permuted = permutedServers(storageIndex, this.#init.servers)
+    const ring = [...permuted.filter((s) => !avoid.has(s.id)), ...permuted.filter((s) => avoid.has(s.id))]
     if (ring.length < happy) {
       throw storageError(
         'NOT_ENOUGH_SERVERS',

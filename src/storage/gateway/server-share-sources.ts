@@ -3,7 +3,7 @@ import type { ShareSource } from '../immutable/share-io.ts'
 import { permutedServers, type StorageServerInfo } from './server-selection.ts'
 
 /** Servers whose answers are this close in time count as equally fast. */
-const LATENCY_BAND_MS = 25
+export const LATENCY_BAND_MS = 25
 
 /** The shares one server answered it holds, and how fast it answered. */
 export interface LocatedShares {
@@ -17,6 +17,8 @@ export interface LocateOptions {
   signal?: AbortSignal
   /** bound on each server's answer (default 10 s) */
   timeoutMs?: number
+  /** answers this close in time count as equally fast (default LATENCY_BAND_MS) */
+  latencyBandMs?: number
 }
 
 /**
@@ -50,7 +52,7 @@ export async function locateShares(
   )
   // faster servers first; among servers within the same latency band, the ring order (where the
   // uploader put shares 0, 1, 2, ...), so every gateway asks the same servers first
-  const band = (a: LocatedShares) => Math.floor(a.ms / LATENCY_BAND_MS)
+  const band = (a: LocatedShares) => Math.floor(a.ms / (options.latencyBandMs ?? LATENCY_BAND_MS))
   return answers
     .map((a, ring) => ({ a, ring }))
     .filter((x): x is { a: LocatedShares; ring: number } => x.a !== undefined && x.a.shnums.length > 0)

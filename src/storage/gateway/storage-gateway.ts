@@ -27,6 +27,9 @@ export interface EncodingParams {
   maxSegmentSize: number
 }
 
+/** how long a server that failed a request is asked last by uploads */
+const FAILURE_MEMORY_MS = 5 * 60_000
+
 export const DEFAULT_ENCODING: EncodingParams = {
   needed: 3,
   happy: 7,
@@ -42,6 +45,8 @@ export interface StorageGatewayInit {
   encoding?: Partial<EncodingParams>
   /** where uploads that arrive as a stream are spooled, encrypted (upload-spool.ts) */
   spoolDir?: string
+  /** downloads treat servers answering this close in time as equally fast (server-share-sources.ts) */
+  latencyBandMs?: number
 }
 
 export interface StorageGatewayComponents {
@@ -136,6 +141,8 @@ export class StorageGateway {
   readonly #c: StorageGatewayComponents
   readonly #encoding: EncodingParams
   readonly #clients = new Map<string, { nurl: string; client: StorageClient }>()
+  /** server id → when it last failed a request of this gateway */
+  readonly #failedAt = new Map<string, number>()
 
   constructor(init: StorageGatewayInit, components: StorageGatewayComponents) {
     this.#init = init
@@ -151,14 +158,16 @@ export class StorageGateway {
     const servers = this.#c.servers()
     const names = new Map(servers.map((s) => [s.id, s.name]))
     const sink = new ServerShareSink(
-      { servers, leaseSecret: this.#init.leaseSecret },
+      { servers, leaseSecret: this.#init.leaseSecret, avoid: this.#recentlyFailed() },
       {
         client: (server) => this.#client(server),
-        onServerFailed: (server, err) =>
+        onServerFailed: (server, err) => {
+          this.#failed(server)
           this.#c.logger.warn(
             { server: server.name, err: err.message },
             'storage server failed during an upload',
-          ),
+          )
+        },
       },
     )
     try {
@@ -220,7 +229,18 @@ export class StorageGateway {
     const servers = this.#c.servers()
     const located = await locateShares(storageIndex, servers, (s) => this.#client(s), {
       ...(options.signal && { signal: options.signal }),
+      ...(this.#init.latencyBandMs !== undefined && { latencyBandMs: this.#init.latencyBandMs }),
+      onError: (server) => this.#failed(server),
     })
+    // fail before any byte is promised when the file cannot be read at all
+    const found = new Set(located.flatMap((l) => l.shnums)).size
+    if (found < cap.needed) {
+      throw storageError(
+        'NOT_ENOUGH_SHARES',
+        `only ${found} of the ${cap.needed} shares this file needs were found on the ${servers.length} storage servers reachable now`,
+        { found, needed: cap.needed, servers: servers.length },
+      )
+    }
     const byId = new Map(servers.map((s) => [s.id, s]))
     const body = decodeChk(
       cap,
@@ -328,7 +348,10 @@ export class StorageGateway {
     const unreachable: string[] = []
     const located = await locateShares(storageIndex, servers, (s) => this.#client(s), {
       ...(options.signal && { signal: options.signal }),
-      onError: (server) => unreachable.push(server.name),
+      onError: (server) => {
+        this.#failed(server)
+        unreachable.push(server.name)
+      },
     })
     const corrupt: ShareProblemView[] = []
     const good = new Set<number>()
@@ -374,10 +397,22 @@ export class StorageGateway {
       { server: server?.name, shnum: problem.shnum, stage: problem.stage, reason: problem.message },
       'a share failed verification',
     )
+    if (server !== undefined && problem.stage === 'read') this.#failed(server)
     if (server === undefined || problem.stage === 'read') return
     void this.#client(server)
       .adviseCorruptImmutableShare(storageIndex, problem.shnum, `${problem.stage}: ${problem.message}`)
       .catch(() => {})
+  }
+
+  #failed(server: StorageServerInfo): void {
+    this.#failedAt.set(server.id, Date.now())
+  }
+
+  /** servers that failed within FAILURE_MEMORY_MS: uploads ask them last */
+  #recentlyFailed(): Set<string> {
+    const since = Date.now() - FAILURE_MEMORY_MS
+    for (const [id, at] of this.#failedAt) if (at < since) this.#failedAt.delete(id)
+    return new Set(this.#failedAt.keys())
   }
 
   #client(server: StorageServerInfo): StorageClient {

@@ -2,9 +2,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ChkCap } from '../../../../src/storage/caps/chk-cap.ts'
+import { parseCap } from '../../../../src/storage/caps/parse-cap.ts'
 import type { StorageServerInfo } from '../../../../src/storage/gateway/server-selection.ts'
 import { StorageGateway } from '../../../../src/storage/gateway/storage-gateway.ts'
 import { bytesPlaintextSource } from '../../../../src/storage/immutable/memory-shares.ts'
+import { base32Encode } from '../../../../src/storage/util/base32.ts'
 import { silentLogger } from '../../../../src/util/logger.ts'
 import { startTestServer, type TestServer } from '../server/test-server.ts'
 
@@ -32,6 +35,8 @@ async function startGrid(n: number): Promise<Grid> {
       convergenceSecret: randomBytes(16),
       leaseSecret: randomBytes(32),
       encoding: { maxSegmentSize: SEGMENT },
+      // reads in ring order whatever the timing: tests know which shares are read first
+      latencyBandMs: 60_000,
     },
     { servers: () => infos.filter((s) => live.has(s.id)), logger: silentLogger() },
   )
@@ -114,8 +119,11 @@ describe('storage gateway on 10 storage servers', () => {
     try {
       grid.live.clear()
       for (const id of ids.slice(0, 2)) grid.live.add(id)
-      const got = await grid.gateway.get(cap)
-      await expect(readAll(got.body)).rejects.toThrow(/share/)
+      // refused before any byte is promised, with the code the API maps to 410
+      await expect(grid.gateway.get(cap)).rejects.toMatchObject({
+        code: 'NOT_ENOUGH_SHARES',
+        message: expect.stringMatching(/only 2 of the 3 shares/),
+      })
     } finally {
       for (const id of ids) grid.live.add(id)
     }
@@ -148,13 +156,12 @@ describe('storage gateway on 10 storage servers', () => {
   it('downloads correctly past a corrupt share, reports it to its server, and verify finds it', async () => {
     const data = randomBytes(3 * SEGMENT)
     const put = await grid.gateway.put(bytesPlaintextSource(data))
-    // flip a byte in the first block of share 0: on loopback every server answers equally fast,
-    // so the gateway reads in ring order, shares 0, 1 and 2 first
+    // flip a byte in the first block of share 0: this gateway reads in ring order (latencyBandMs),
+    // shares 0, 1 and 2 first
     const holder = grid.infos.findIndex((s) => s.name === put.placement[0])
     const server = grid.servers[holder] as TestServer
-    const shareFile = (await filesUnder(join(server.dir, 'shares'))).find(
-      (f) => !f.includes('incoming') && f.endsWith('/0'),
-    ) as string
+    const si = base32Encode((parseCap(put.cap) as ChkCap).storageIndex)
+    const shareFile = join(server.dir, 'shares', si.slice(0, 2), si, '0')
     const bytes = await readFile(shareFile)
     bytes[12 + 0x24 + 5] = (bytes[12 + 0x24 + 5] as number) ^ 0xff
     await writeFile(shareFile, bytes)
@@ -192,6 +199,22 @@ describe('storage gateway on 10 storage servers', () => {
     expect(new Set(Object.values(put.placement)).size).toBeGreaterThanOrEqual(7)
     const got = await grid.gateway.get(put.cap)
     expect((await readAll(got.body)).equals(data)).toBe(true)
+  })
+
+  it('asks a server that just failed last on the next upload', async () => {
+    const victim = grid.servers[7] as TestServer
+    const victimName = grid.infos[7]?.name as string
+    await victim.close()
+    const first = await grid.gateway.put(bytesPlaintextSource(randomBytes(3000)))
+    expect(Object.values(first.placement)).not.toContain(victimName)
+    // restarted on the same directory and port, it is healthy again but asked last: the first
+    // round gives share i to the i-th server, so it gets the last share of that round, which goes
+    // to it only because there are no more servers than shares
+    const restarted = await startTestServer({ directory: victim.dir, port: victim.port })
+    grid.servers[7] = restarted
+    const second = await grid.gateway.put(bytesPlaintextSource(randomBytes(3000)))
+    const victimShares = Object.entries(second.placement).filter(([, name]) => name === victimName)
+    expect(victimShares).toEqual([[String(grid.live.size - 1), victimName]])
   })
 
   it('refuses garbage and verify caps for reading with clear errors', async () => {
