@@ -6,12 +6,15 @@ import { createAccessPolicy } from '../../src/torrents/tracker/access-policy.ts'
 import { startTracker } from '../../src/torrents/tracker/tracker.ts'
 import { silentLogger } from '../../src/util/logger.ts'
 
+// argv: [host] [port] [interval s]; the swarm benchmark runs it on a namespace's address
+const [host = '127.0.0.1', port = '0', interval = '1800'] = process.argv.slice(2)
 const tracker = await startTracker(
-  { host: '127.0.0.1', port: 0, advertiseHost: '127.0.0.1', intervalS: 1800 },
+  { host, port: Number(port), advertiseHost: host, intervalS: Number(interval) },
   {
     logger: silentLogger(),
     access: createAccessPolicy(
-      { open: false, allow: [] },
+      // the swarm benchmark's peers are in 10.x namespaces; the members here are stand-ins
+      { open: false, allow: host === '127.0.0.1' ? [] : ['10.0.0.0/8'] },
       { memberAddresses: () => ['10.0.0.1', '10.0.0.2'] },
     ),
   },

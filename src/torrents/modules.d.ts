@@ -1,4 +1,4 @@
-// The parts of webtorrent, bittorrent-tracker, create-torrent and parse-torrent that Cloudy uses;
+// The parts of webtorrent, create-torrent and parse-torrent that Cloudy uses;
 // these packages ship no type declarations.
 
 declare module 'webtorrent' {
@@ -90,48 +90,6 @@ declare module 'webtorrent' {
     throttleDownload(rate: number): void
     throttleUpload(rate: number): void
     destroy(cb?: (err?: Error) => void): void
-  }
-}
-
-declare module 'bittorrent-tracker' {
-  import type { Socket } from 'node:dgram'
-  import type { EventEmitter } from 'node:events'
-  import type { Server as HttpServer } from 'node:http'
-
-  export interface TrackerSwarm {
-    complete: number
-    incomplete: number
-  }
-
-  export interface AnnounceParams {
-    info_hash: string
-    ip: string
-    addr: string
-    type: 'http' | 'udp' | 'ws'
-    event?: string
-  }
-
-  export class Server extends EventEmitter {
-    constructor(opts?: {
-      http?: boolean
-      udp?: boolean
-      ws?: boolean
-      stats?: boolean
-      interval?: number
-      trustProxy?: boolean
-      filter?: (infoHash: string, params: AnnounceParams, cb: (err?: Error | null) => void) => void
-    })
-    http: HttpServer | null
-    udp4: Socket | null
-    udp6: Socket | null
-    torrents: Record<string, TrackerSwarm>
-    onUdpRequest(msg: Buffer, rinfo: { address: string; port: number; family: string }): void
-    listen(
-      port: number,
-      hostname: { http?: string; udp?: string; udp6?: string } | string,
-      onlistening?: () => void,
-    ): void
-    close(cb?: (err?: Error) => void): void
   }
 }
 
