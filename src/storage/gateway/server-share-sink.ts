@@ -24,6 +24,16 @@ export interface ServerShareSinkComponents {
 /** Where each share ended up: share number → server id. */
 export type SharePlacement = ReadonlyMap<number, string>
 
+/** Contiguous bytes of one share waiting to be sent in one request. */
+interface Piece {
+  offset: number
+  parts: Uint8Array[]
+  size: number
+}
+
+/** Writes are gathered up to this size per request. */
+const COALESCE_BYTES = 1024 * 1024
+
 interface Target {
   server: StorageServerInfo
   client: StorageClient
@@ -38,9 +48,10 @@ interface Target {
  * to servers in the file's permuted order, one share per server while servers last (Tahoe's
  * servers of happiness); shares a server already holds are not sent again. Writes are pipelined:
  * up to `writesInFlight` requests per server, so the encoder keeps working while the network
- * drains. A server that fails is dropped; the upload fails only when fewer than `happy` servers
- * remain. Nothing is acknowledged until `finish` has seen every write complete (the servers fsync
- * a share before they answer its last write).
+ * drains, and contiguous writes of a share are gathered up to 1 MiB per request. A server that
+ * fails is dropped; the upload fails only when fewer than `happy` servers remain. Nothing is
+ * acknowledged until `finish` has seen every write complete (a server syncs a share to disk
+ * before it answers the write that completes it).
  */
 export class ServerShareSink implements ShareSink {
   readonly #init: ServerShareSinkInit
@@ -51,6 +62,7 @@ export class ServerShareSink implements ShareSink {
   readonly #placement = new Map<number, Target>()
   #allocation: ShareAllocation | undefined
   #fatal: Error | undefined
+  readonly #pending = new Map<number, Piece>()
   /** allocation is over: from now on a failed server may make the upload unhappy */
   #placed = false
 
@@ -136,18 +148,49 @@ export class ServerShareSink implements ShareSink {
     if (this.#fatal) throw this.#fatal
     const target = this.#placement.get(shnum)
     if (target === undefined || !target.writing.has(shnum) || target.failed) return
+    // the encoder writes each share front to back in pieces (a block per segment, then the hash
+    // trees): contiguous pieces are sent together, so small shares go in one request
+    const pending = this.#pending.get(shnum)
+    if (pending && pending.offset + pending.size === offset && pending.size + data.length <= COALESCE_BYTES) {
+      pending.parts.push(data)
+      pending.size += data.length
+      return
+    }
+    if (pending) {
+      this.#pending.delete(shnum)
+      await this.#send(target, shnum, pending, options)
+    }
+    const piece = { offset, parts: [data], size: data.length }
+    if (data.length >= COALESCE_BYTES) await this.#send(target, shnum, piece, options)
+    else this.#pending.set(shnum, piece)
+  }
+
+  async finish(options: IoOptions = {}): Promise<void> {
+    for (const [shnum, piece] of this.#pending) {
+      this.#pending.delete(shnum)
+      const target = this.#placement.get(shnum)
+      if (target && !target.failed) await this.#send(target, shnum, piece, options)
+    }
+    await Promise.all(this.#targets.flatMap((t) => [...t.inFlight]))
+    if (this.#fatal) throw this.#fatal
+    this.#checkHappiness()
+  }
+
+  /** Starts one write request, after waiting for a free slot of the server's pipeline. */
+  async #send(target: Target, shnum: number, piece: Piece, options: IoOptions): Promise<void> {
     const limit = this.#init.writesInFlight ?? 4
     while (target.inFlight.size >= limit) {
       await Promise.race(target.inFlight)
       if (this.#fatal) throw this.#fatal
       if (target.failed) return
     }
+    const data = piece.parts.length === 1 ? (piece.parts[0] as Uint8Array) : Buffer.concat(piece.parts)
     const request = target.client
       .writeShareChunk(
         this.#allocation?.storageIndex as Uint8Array,
         shnum,
         this.#uploadSecret,
-        offset,
+        piece.offset,
         data,
         options,
       )
@@ -161,14 +204,9 @@ export class ServerShareSink implements ShareSink {
     target.inFlight.add(request)
   }
 
-  async finish(): Promise<void> {
-    await Promise.all(this.#targets.flatMap((t) => [...t.inFlight]))
-    if (this.#fatal) throw this.#fatal
-    this.#checkHappiness()
-  }
-
   /** Abandons the upload: every allocated share is aborted on its server (best effort). */
   async abort(): Promise<void> {
+    this.#pending.clear()
     const si = this.#allocation?.storageIndex
     if (si === undefined) return
     await Promise.all(this.#targets.flatMap((t) => [...t.inFlight]))

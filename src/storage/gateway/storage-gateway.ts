@@ -419,7 +419,8 @@ export class StorageGateway {
     const known = this.#clients.get(server.id)
     if (known && known.nurl === server.nurl) return known.client
     if (known) void known.client.close().catch(() => {})
-    const client = new StorageClient({ nurl: server.nurl })
+    // a stalled server is given up after 20 s (between chunks), so a download falls over to another
+    const client = new StorageClient({ nurl: server.nurl, timeoutMs: 20_000 })
     this.#clients.set(server.id, { nurl: server.nurl, client })
     return client
   }

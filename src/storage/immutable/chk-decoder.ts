@@ -169,23 +169,40 @@ export async function* decodeChk(
   const fileHasher = wholeFile ? crypttextHasher() : undefined
   let yielded = 0
 
+  // the blocks of the next segment, fetched from the same shares while this one is decoded
+  let ahead = new Map<unknown, Promise<Uint8Array>>()
   for (let segment = firstSegment; segment <= lastSegment; segment++) {
     signal?.throwIfAborted()
+    const prefetched = ahead
+    ahead = new Map()
     const blocks = new Map<number, Uint8Array>()
+    const served: { block(segment: number): Promise<Uint8Array> }[] = []
     while (blocks.size < k) {
       const readers = await pool.select(k - blocks.size, new Set(blocks.keys()))
       if (readers.length === 0) throw pool.notEnough(blocks.size, segment)
-      const results = await Promise.allSettled(readers.map((reader) => reader.block(segment)))
+      const results = await Promise.allSettled(
+        readers.map((reader) => prefetched.get(reader) ?? reader.block(segment)),
+      )
       results.forEach((result, i) => {
         const reader = readers[i]!
-        if (result.status === 'fulfilled') blocks.set(reader.shnum, result.value)
-        else if (result.reason instanceof ShareRejectedError) pool.reject(reader, result.reason)
+        if (result.status === 'fulfilled') {
+          blocks.set(reader.shnum, result.value)
+          served.push(reader)
+        } else if (result.reason instanceof ShareRejectedError) pool.reject(reader, result.reason)
       })
       const fatal = results.find(
         (result): result is PromiseRejectedResult =>
           result.status === 'rejected' && !(result.reason instanceof ShareRejectedError),
       )
       if (fatal) throw fatal.reason
+    }
+
+    if (segment < lastSegment) {
+      for (const reader of served) {
+        const next = reader.block(segment + 1)
+        next.catch(() => {}) // awaited (and its failure handled) with the next segment
+        ahead.set(reader, next)
+      }
     }
 
     const numbers = [...blocks.keys()]

@@ -22,7 +22,8 @@ export interface WriteResult {
 /**
  * One immutable share being uploaded: a container in shares/incoming/ written at offsets, with the
  * ranges written so far. Writes over bytes already written must carry the same bytes (else
- * WRITE_CONFLICT, like Tahoe); a write returns only after its data is on disk (fdatasync).
+ * WRITE_CONFLICT, like Tahoe). The share is fsynced once, when complete, before it is moved into
+ * shares/ and the write that completed it is answered.
  */
 export class BucketWriter {
   readonly storageIndex: string
@@ -140,7 +141,8 @@ export class BucketWriter {
     if (position !== offset + length) {
       throw storageServerError('BAD_REQUEST', 'the body is shorter than its Content-Range')
     }
-    await this.#handle.datasync()
+    // no fsync here: an unfinished share is thrown away on restart, so a write acknowledges only
+    // that the bytes were taken; finish() makes the whole share durable before the last write's answer
     this.#written.add(offset, offset + length)
     this.#writes++
     return { complete: this.complete, required: this.required }
@@ -160,7 +162,7 @@ export class BucketWriter {
     }
   }
 
-  /** Moves the complete container into shares/ (its data is already synced). */
+  /** Makes the complete container durable and moves it into shares/. */
   async finish(): Promise<void> {
     this.#closed = true
     await this.#handle.sync()
