@@ -54,5 +54,17 @@ if (values.seed) {
     process.stdin.once('data', () => void add())
   } else await add()
 }
+// progress every 5 s, for a run that does not finish
+setInterval(() => {
+  const t = client.list()[0]
+  if (t)
+    say({
+      status: t.status,
+      progress: Number(t.progress.toFixed(3)),
+      peers: t.peers,
+      down: t.downloadRate,
+      up: t.uploadRate,
+    })
+}, 5000).unref()
 process.stdin.on('data', () => {})
 process.stdin.on('end', () => void client.stop().then(() => process.exit(0)))

@@ -80,7 +80,7 @@ async function shape(lab: NetnsLab, ns: Netns, dev: string, bytesPerS: number): 
     'burst',
     String(burst),
     'latency',
-    '200ms',
+    process.env.BENCH_TBF_LATENCY ?? '200ms',
   ])
 }
 
@@ -177,13 +177,10 @@ async function runCloudy(
     fluidBound(size) * 5000 + Number(process.env.BENCH_GRACE_MS ?? 120_000),
   )
   const times = doneAt().map((t) => (t === undefined ? Number.NaN : (t - t0) / 1000))
-  if (times.some(Number.isNaN)) {
+  if (times.some(Number.isNaN) || process.env.BENCH_DUMP) {
     console.error(`cloudy: unfinished; seeder said:\n${seeder.output().slice(-2000)}`)
     console.error(
-      `a leecher said:\n${leechers
-        .find((_, i) => Number.isNaN(times[i]))
-        ?.output()
-        .slice(-2000)}`,
+      `a leecher said:\n${(leechers.find((_, i) => Number.isNaN(times[i])) ?? leechers[0])?.output().slice(-3000)}`,
     )
     tracker.child.stdin?.write('stats\n')
     await until(() => false, 500)

@@ -27,6 +27,7 @@ declare module 'webtorrent' {
     paused?: boolean
     private?: boolean
     maxWebConns?: number
+    strategy?: 'rarest' | 'sequential'
   }
 
   export interface TorrentFile {

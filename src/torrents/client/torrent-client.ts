@@ -171,6 +171,9 @@ export async function startTorrentClient(
     const torrent = client.add(source, {
       path: record.path,
       announce: announceFor(record),
+      // rarest first, as BitTorrent clients do: webtorrent's default (sequential, for streaming)
+      // makes every leecher want the same pieces and leaves the seeder to serve nearly all of them
+      strategy: 'rarest',
       ...(options.skipVerify ? { skipVerify: true } : {}),
     })
     entry.torrent = torrent
