@@ -4,7 +4,7 @@
 // downloads that torrent. Prints one JSON line per step; exits when its stdin closes.
 import { parseArgs } from 'node:util'
 import { startTorrentClient } from '../../src/torrents/client/torrent-client.ts'
-import { silentLogger } from '../../src/util/logger.ts'
+import { createLogger } from '../../src/util/logger.ts'
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +15,8 @@ const { values } = parseArgs({
     'piece-length': { type: 'string', default: String(256 * 1024) },
     /** say "ready", then add the torrent when a line arrives on stdin */
     wait: { type: 'boolean', default: false },
+    /** the client's own upload limit, bytes/s (besides tc) */
+    'upload-limit': { type: 'string' },
   },
 })
 const say = (o: object) => console.log(JSON.stringify({ t: Date.now(), ...o }))
@@ -22,11 +24,15 @@ const client = await startTorrentClient(
   {
     dir: values.dir as string,
     port: 6881,
-    limits: { downloadLimit: null, uploadLimit: null, ratioLimit: null },
+    limits: {
+      downloadLimit: null,
+      uploadLimit: values['upload-limit'] === undefined ? null : Number(values['upload-limit']),
+      ratioLimit: null,
+    },
     createdBy: 'Cloudy/bench',
   },
   {
-    logger: silentLogger(),
+    logger: createLogger({ level: process.env.BENCH_PEER_LOG ?? 'silent' }),
     emit: (event, payload) => {
       if (event === 'torrent:downloaded')
         say({ done: true, infoHash: (payload as { infoHash: string }).infoHash })

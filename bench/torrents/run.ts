@@ -151,6 +151,7 @@ async function runCloudy(
     '--seed',
     payload,
     ...trackerArgs,
+    ...(process.env.BENCH_CLIENT_LIMIT ? ['--upload-limit', String(Math.round(up * 0.95))] : []),
   ])
   await seeder.waitFor(/"seeding"/, 600_000)
   const torrentPath = jsonLines(seeder).find((l) => l.seeding)?.torrentPath as string
@@ -164,6 +165,7 @@ async function runCloudy(
         '--torrent',
         torrentPath,
         '--wait',
+        ...(process.env.BENCH_CLIENT_LIMIT ? ['--upload-limit', String(Math.round(up * 0.95))] : []),
         ...trackerArgs,
       ]),
     )

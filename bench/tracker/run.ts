@@ -22,6 +22,7 @@ const { values } = parseArgs({
   },
 })
 const durationMs = Number(values.duration) * 1000
+const loadBefore = loadavg()[0] ?? 0
 const torrents = Number(values.torrents)
 const peers = Number(values.peers)
 
@@ -64,7 +65,7 @@ try {
   const md = [
     '# bench/tracker results',
     '',
-    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, load average before ${loadavg()[0]?.toFixed(2)}. Tracker and load generator are separate processes on 127.0.0.1 (one core each); ${torrents} torrents, ${peers} peers (one in three a seeder), ${durationMs / 1000} s per row after a 3 s warm-up; the tracker ends with ${stats.torrents} swarms, ${stats.seeders} seeders, ${stats.leechers} leechers, RSS ${stats.rssMb} MiB.`,
+    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, load average ${loadBefore.toFixed(2)} before and ${loadavg()[0]?.toFixed(2)} after. Tracker and load generator are separate processes on 127.0.0.1 (one core each); ${torrents} torrents, ${peers} peers (one in three a seeder), ${durationMs / 1000} s per row after a 3 s warm-up; the tracker ends with ${stats.torrents} swarms, ${stats.seeders} seeders, ${stats.leechers} leechers, RSS ${stats.rssMb} MiB.`,
     '',
     '| load | answered announces/s | p50 ms | p99 ms | max ms | lost |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
