@@ -42,6 +42,7 @@ declare module 'webtorrent' {
     remoteAddress: string
     remotePort: number
     peerId: string
+    destroyed: boolean
     destroy(): void
   }
 
@@ -81,6 +82,7 @@ declare module 'webtorrent' {
   export default class WebTorrent extends EventEmitter {
     constructor(opts?: WebTorrentOptions)
     torrents: Torrent[]
+    peerId: string
     blocked: IpSet | undefined
     listening: boolean
     destroyed: boolean

@@ -7,6 +7,7 @@ import { CloudyError } from '../../util/errors.ts'
 import type { Logger } from '../../util/logger.ts'
 import type { CreatedTorrentView, TorrentEvents, TorrentLimits, TorrentView } from '../views.ts'
 import { guardAgainstBadPeers } from './bad-peer-guard.ts'
+import { dropDuplicateConnections } from './duplicate-connections.ts'
 import { checkInfoHash, parseMagnet, parseTorrentFile } from './torrent-input.ts'
 import { type StoredTorrent, TorrentStore } from './torrent-store.ts'
 import { describeTorrent } from './torrent-view.ts'
@@ -177,6 +178,7 @@ export async function startTorrentClient(
       ...(options.skipVerify ? { skipVerify: true } : {}),
     })
     entry.torrent = torrent
+    dropDuplicateConnections(torrent, client.peerId)
     guardAgainstBadPeers(torrent, {
       onDropped: (peer, piece) =>
         logger.warn({ infoHash: record.infoHash, peer, piece }, 'dropped a peer that sent a bad piece'),
