@@ -185,7 +185,7 @@ export class Catalogue {
       public: record.public,
       builtin: record.builtin,
       node: record.node,
-      nodeName: this.#c.membership.member(record.node)?.name ?? record.node,
+      nodeName: this.#c.membership.nameOf(record.node) ?? record.node,
       local: self,
       announcedAt: record.seq,
     }

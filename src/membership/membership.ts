@@ -148,19 +148,32 @@ export class Membership {
   members(): MemberView[] {
     const now = this.#c.clock()
     const views = [...this.#members.values()].map((m) => this.#view(m, now))
-    if (this.#self) {
-      views.push(
-        this.#view(
-          { record: this.#self, status: 'alive', statusSince: this.#init.startedAt, rttMs: 0, lastSeen: now },
-          now,
-        ),
-      )
-    }
+    const self = this.#selfView(now)
+    if (self) views.push(self)
     return views.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
   }
 
   member(id: string): MemberView | undefined {
-    return this.members().find((m) => m.id === id)
+    const now = this.#c.clock()
+    if (id === this.#c.selfId) return this.#selfView(now)
+    const m = this.#members.get(id)
+    return m && this.#view(m, now)
+  }
+
+  #selfView(now: number): MemberView | undefined {
+    if (!this.#self) return undefined
+    const entry = {
+      record: this.#self,
+      status: 'alive' as const,
+      statusSince: this.#init.startedAt,
+      rttMs: 0,
+    }
+    return this.#view({ ...entry, lastSeen: now }, now)
+  }
+
+  /** The name of a member (cheap: for every record of a catalogue search). */
+  nameOf(id: string): string | undefined {
+    return id === this.#c.selfId ? this.#self?.name : this.#members.get(id)?.record.name
   }
 
   status(id: string): MemberStatus | undefined {

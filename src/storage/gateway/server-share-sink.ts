@@ -184,14 +184,13 @@ export class ServerShareSink implements ShareSink {
       if (this.#fatal) throw this.#fatal
       if (target.failed) return
     }
-    const data = piece.parts.length === 1 ? (piece.parts[0] as Uint8Array) : Buffer.concat(piece.parts)
     const request = target.client
       .writeShareChunk(
         this.#allocation?.storageIndex as Uint8Array,
         shnum,
         this.#uploadSecret,
         piece.offset,
-        data,
+        piece.parts,
         options,
       )
       .then(
