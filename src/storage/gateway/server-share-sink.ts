@@ -31,8 +31,9 @@ interface Piece {
   size: number
 }
 
-/** Writes are gathered up to this size per request. */
-const COALESCE_BYTES = 1024 * 1024
+/** Small writes (headers, hash trees, small files) are gathered up to this size per request; blocks
+ * of big files go as they come (gathering them costs more in memory churn than it saves). */
+const COALESCE_BYTES = 128 * 1024
 
 interface Target {
   server: StorageServerInfo
@@ -48,7 +49,7 @@ interface Target {
  * to servers in the file's permuted order, one share per server while servers last (Tahoe's
  * servers of happiness); shares a server already holds are not sent again. Writes are pipelined:
  * up to `writesInFlight` requests per server, so the encoder keeps working while the network
- * drains, and contiguous writes of a share are gathered up to 1 MiB per request. A server that
+ * drains, and small contiguous writes of a share are gathered up to 128 KiB per request. A server that
  * fails is dropped; the upload fails only when fewer than `happy` servers remain. Nothing is
  * acknowledged until `finish` has seen every write complete (a server syncs a share to disk
  * before it answers the write that completes it).
