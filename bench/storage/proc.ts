@@ -1,15 +1,6 @@
-import { execFileSync } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
 import { cpus, loadavg, release, totalmem } from 'node:os'
-
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
-export const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  } catch {
-    return 100
-  }
-})()
+import { CLK_TCK, sampleProc as sampleProcTicks } from '../membership/proc-stats.ts'
 
 export interface ProcSample {
   /** resident set now, bytes */
@@ -20,21 +11,10 @@ export interface ProcSample {
   cpu: number
 }
 
-/** RSS, peak RSS and CPU time of a process from /proc, or undefined when it is gone. */
+/** RSS, peak RSS and CPU time of a process from /proc (bench/membership's sampler), in bytes and seconds. */
 export async function sampleProc(pid: number): Promise<ProcSample | undefined> {
-  try {
-    const [status, stat] = await Promise.all([
-      readFile(`/proc/${pid}/status`, 'utf8'),
-      readFile(`/proc/${pid}/stat`, 'utf8'),
-    ])
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0)
-    // fields after the parenthesised command: state is field 3, utime 14, stime 15
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = Number(rest[11]) + Number(rest[12])
-    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024, cpu: ticks / CLK_TCK }
-  } catch {
-    return undefined
-  }
+  const sample = await sampleProcTicks(pid)
+  return sample && { rss: sample.rssKb * 1024, hwm: sample.hwmKb * 1024, cpu: sample.ticks / CLK_TCK }
 }
 
 /** VmRSS alone (cheaper than sampleProc), bytes; 0 when the process is gone. */
