@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
@@ -133,13 +134,13 @@ export class Node implements CloudyNode {
       },
       { logger: this.#c.logger.child({ part: 'join' }) },
     )
-    const secrets = await loadOrCreateGatewaySecrets(join(this.#init.dataDir.root, 'gateway'))
+    const gatewayDir = join(this.#init.dataDir.root, 'gateway')
+    const secrets = await loadOrCreateGatewaySecrets(gatewayDir)
+    // uploads a crash cut short left their spool files; their keys died with the process
+    const spoolDir = join(gatewayDir, 'spool')
+    await rm(spoolDir, { recursive: true, force: true })
     this.#gateway = new StorageGateway(
-      {
-        ...secrets,
-        encoding: this.#config.storage,
-        spoolDir: join(this.#init.dataDir.root, 'gateway', 'spool'),
-      },
+      { ...secrets, encoding: this.#config.storage, spoolDir },
       {
         // the catalogue's own view: the NURLs the API never shows
         servers: () => storageServersOf(this.#session?.catalogue.search({ type: STORAGE_TYPE }) ?? []),
